@@ -1,0 +1,1 @@
+"""Avain: personal budgeting (HB) for Finnish social and health care."""

@@ -1,0 +1,44 @@
+from django.db.models import QuerySet
+from django.http import Http404
+
+from avain.organisations.models import StaffMembership
+from avain.organisations.selectors import CLIENT_DATA_ROLES
+
+from .models import AccessLogEntry, Client, Delegation
+
+
+def clients_for_staff(membership: StaffMembership) -> QuerySet[Client]:
+    """The clients a staff member may see: their own organiser's, and only in roles that work with client data."""
+    if membership.role not in CLIENT_DATA_ROLES:
+        return Client.objects.none()
+    return Client.objects.filter(organiser_id=membership.organiser_id)
+
+
+def get_client_for_staff(membership: StaffMembership, client_id: int) -> Client:
+    try:
+        return clients_for_staff(membership).get(pk=client_id)
+    except Client.DoesNotExist:
+        raise Http404 from None
+
+
+def client_of_user(user) -> Client | None:
+    if not user.is_authenticated:
+        return None
+    return Client.objects.filter(user=user).select_related("organiser").first()
+
+
+def active_delegation(user, client: Client) -> Delegation | None:
+    return Delegation.objects.filter(
+        organiser_id=client.organiser_id, client=client, user=user, withdrawn_at__isnull=True
+    ).first()
+
+
+def clients_helped_by(user) -> QuerySet[Client]:
+    """Clients who have given this user (a close one or an HB assistant) access to their plan and budget."""
+    if not user.is_authenticated:
+        return Client.objects.none()
+    return Client.objects.filter(delegations__user=user, delegations__withdrawn_at__isnull=True).distinct()
+
+
+def access_log_for_client(client: Client) -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.filter(organiser_id=client.organiser_id, client=client).select_related("actor")

@@ -1,0 +1,335 @@
+"""Every write of the HB journey, one function per business action. Each checks the case's state first."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from avain.catalogue.models import Service, ServicePrice
+from avain.core import clock
+from avain.core.money import ZERO, money_sum, to_money
+from avain.core.periods import Period
+from avain.people.models import Client
+
+from .calculation import MissingPrice, NeedInput, PriceInput, calculate_budget
+from .models import BudgetLine, CaseStatus, Decision, HBCase, NeedLine, PlanApproval, PlanLine, PlanReview, PlanStatus, SupportPlan
+
+OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.DECLINED]
+
+
+def _locked_case(case: HBCase) -> HBCase:
+    """Re-read the case under a row lock so that two clicks cannot both move it on."""
+    return HBCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _refuse_unless(case: HBCase, *statuses: str) -> None:
+    if case.status not in statuses:
+        raise ValidationError(
+            _("This cannot be done now: the case is at the step “%(step)s”."),
+            code="wrong_step",
+            params={"step": case.get_status_display()},
+        )
+
+
+def open_case(*, client: Client, worker, period: Period) -> HBCase:
+    with transaction.atomic():
+        if HBCase.objects.select_for_update().filter(
+            organiser_id=client.organiser_id, client=client, status__in=OPEN_STATUSES
+        ).exists():
+            raise ValidationError(_("This client already has an open HB case."), code="case_exists")
+        return HBCase.objects.create(
+            organiser_id=client.organiser_id,
+            client=client,
+            worker=worker,
+            opened_at=clock.now(),
+            period_start=period.start,
+            period_end=period.end,
+        )
+
+
+@dataclass(frozen=True)
+class NeedEntry:
+    service: Service
+    quantity: Decimal
+    note: str = ""
+
+
+def _explain_missing_price(error: MissingPrice) -> ValidationError:
+    return ValidationError(
+        _("There is no price for %(service)s from %(start)s to %(end)s. Ask the organiser to add it to the price list."),
+        code="missing_price",
+        params={
+            "service": f"{error.service_code} {error.service_name}",
+            "start": formats.date_format(error.uncovered.start, "SHORT_DATE_FORMAT"),
+            "end": formats.date_format(error.uncovered.end, "SHORT_DATE_FORMAT"),
+        },
+    )
+
+
+def record_needs(*, case: HBCase, actor, wishes: str, needs_summary: str, needs: list[NeedEntry]) -> HBCase:
+    """Save the wishes and the needs assessment and compute the budget from the prices of the budget period."""
+    for need in needs:
+        if need.quantity is None or need.quantity <= 0:
+            raise ValidationError(_("A quantity must be more than zero."), code="quantity_not_positive")
+        if need.service.organiser_id != case.organiser_id:
+            raise ValidationError(_("Choose a service from your organiser's price list."), code="foreign_service")
+    with transaction.atomic():
+        case = _locked_case(case)
+        _refuse_unless(case, CaseStatus.NEEDS_ASSESSMENT)
+        case.wishes = wishes.strip()
+        case.needs_summary = needs_summary.strip()
+        case.needs.all().delete()
+        NeedLine.objects.bulk_create(
+            NeedLine(organiser_id=case.organiser_id, case=case, service=n.service, quantity=n.quantity, note=n.note)
+            for n in needs
+        )
+        _compute_budget(case)
+        case.save()
+    return case
+
+
+def _compute_budget(case: HBCase) -> None:
+    period = Period(case.period_start, case.period_end)
+    needs = list(case.needs.select_related("service"))
+    prices = [
+        PriceInput(p.service.code, p.unit_price, p.valid_from, p.valid_to)
+        for p in ServicePrice.objects.filter(
+            organiser_id=case.organiser_id, service__in=[n.service for n in needs]
+        ).select_related("service")
+    ]
+    try:
+        calculation = calculate_budget(
+            [NeedInput(n.service.code, n.service.name, n.service.unit, n.quantity) for n in needs], prices, period
+        )
+    except MissingPrice as error:
+        raise _explain_missing_price(error) from error
+    case.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(
+            organiser_id=case.organiser_id,
+            case=case,
+            service_code=line.service_code,
+            service_name=line.service_name,
+            unit=line.unit,
+            valid_from=line.period.start,
+            valid_to=line.period.end,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for line in calculation.lines
+    )
+    case.budget_total = calculation.total if needs else None
+    case.budget_computed_at = clock.now()
+
+
+def start_planning(*, case: HBCase, actor) -> SupportPlan:
+    """Hand the case over to the client, who now writes the support plan within the computed budget."""
+    with transaction.atomic():
+        case = _locked_case(case)
+        _refuse_unless(case, CaseStatus.NEEDS_ASSESSMENT)
+        if not case.budget_total:
+            raise ValidationError(_("Record the needs and compute the budget first."), code="no_budget")
+        case.status = CaseStatus.PLANNING
+        case.save(update_fields=["status"])
+        return SupportPlan.objects.create(organiser_id=case.organiser_id, case=case, version=1, created_at=clock.now())
+
+
+@dataclass(frozen=True)
+class PlanLineEntry:
+    description: str
+    amount: Decimal
+
+
+def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLine]) -> None:
+    total = money_sum(line.amount for line in lines)
+    budget = case.budget_total or ZERO
+    if total > budget:
+        raise ValidationError(
+            _("The plan uses %(total)s € but the budget is %(budget)s €. Take %(over)s € off the lines."),
+            code="over_budget",
+            params={
+                "total": formats.number_format(total, 2, use_l10n=True, force_grouping=True),
+                "budget": formats.number_format(budget, 2, use_l10n=True, force_grouping=True),
+                "over": formats.number_format(total - budget, 2, use_l10n=True, force_grouping=True),
+            },
+        )
+
+
+def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines: list[PlanLineEntry]) -> SupportPlan:
+    for line in lines:
+        if not line.description.strip():
+            raise ValidationError(_("Write what each amount is for."), code="line_without_description")
+        if line.amount <= 0:
+            raise ValidationError(_("Each amount must be more than zero euros."), code="amount_not_positive")
+    lines = [PlanLineEntry(line.description.strip(), to_money(line.amount)) for line in lines]
+    with transaction.atomic():
+        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+        if not plan.is_editable:
+            raise ValidationError(
+                _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
+            )
+        _check_within_budget(plan.case, lines)
+        for field in SupportPlan.ANSWER_FIELDS:
+            setattr(plan, field, answers.get(field, "").strip())
+        plan.save()
+        plan.lines.all().delete()
+        PlanLine.objects.bulk_create(
+            PlanLine(organiser_id=plan.organiser_id, plan=plan, description=line.description, amount=line.amount)
+            for line in lines
+        )
+    return plan
+
+
+def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
+    """Freeze this plan version and send it to the social worker."""
+    with transaction.atomic():
+        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+        if plan.status != PlanStatus.DRAFT:
+            raise ValidationError(_("This plan has already been sent. You do not need to send it again."), code="already_submitted")
+        case = _locked_case(plan.case)
+        _refuse_unless(case, CaseStatus.PLANNING)
+        lines = list(plan.lines.all())
+        if not lines:
+            raise ValidationError(_("Add at least one thing the budget is used for."), code="no_lines")
+        _check_within_budget(case, lines)
+        plan.status = PlanStatus.SUBMITTED
+        plan.submitted_at = clock.now()
+        plan.submitted_by = actor
+        plan.save(update_fields=["status", "submitted_at", "submitted_by"])
+        case.status = CaseStatus.REVIEW
+        case.save(update_fields=["status"])
+    return plan
+
+
+def review_plan(*, plan: SupportPlan, reviewer, forward: bool, comment: str) -> PlanReview:
+    """The worker either forwards the plan for approval or returns it to the client with comments."""
+    comment = comment.strip()
+    if not forward and not comment:
+        raise ValidationError(_("Write the comments the client needs to change the plan."), code="comment_required")
+    with transaction.atomic():
+        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        case = _locked_case(plan.case)
+        _refuse_unless(case, CaseStatus.REVIEW)
+        if plan.status != PlanStatus.SUBMITTED:
+            raise ValidationError(_("This plan version is not waiting for review."), code="not_submitted")
+        outcome = PlanReview.Outcome.FORWARDED if forward else PlanReview.Outcome.RETURNED
+        review = PlanReview.objects.create(
+            organiser_id=plan.organiser_id, plan=plan, reviewer=reviewer, outcome=outcome, comment=comment, at=clock.now()
+        )
+        if forward:
+            plan.status = PlanStatus.FORWARDED
+            case.status = CaseStatus.APPROVAL
+        else:
+            plan.status = PlanStatus.RETURNED
+            case.status = CaseStatus.PLANNING
+            _new_draft_from(plan)
+        plan.save(update_fields=["status"])
+        case.save(update_fields=["status"])
+    return review
+
+
+def _new_draft_from(plan: SupportPlan) -> SupportPlan:
+    """A returned version stays as it was sent; the client goes on in a copy."""
+    draft = SupportPlan.objects.create(
+        organiser_id=plan.organiser_id,
+        case_id=plan.case_id,
+        version=plan.version + 1,
+        created_at=clock.now(),
+        **{field: getattr(plan, field) for field in SupportPlan.ANSWER_FIELDS},
+    )
+    PlanLine.objects.bulk_create(
+        PlanLine(organiser_id=plan.organiser_id, plan=draft, description=line.description, amount=line.amount)
+        for line in plan.lines.all()
+    )
+    return draft
+
+
+def approve_plan(*, plan: SupportPlan, approver) -> PlanApproval:
+    with transaction.atomic():
+        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        case = _locked_case(plan.case)
+        _refuse_unless(case, CaseStatus.APPROVAL)
+        if plan.status != PlanStatus.FORWARDED:
+            raise ValidationError(_("This plan version is not waiting for approval."), code="not_forwarded")
+        plan.status = PlanStatus.APPROVED
+        plan.save(update_fields=["status"])
+        case.status = CaseStatus.APPROVED
+        case.save(update_fields=["status"])
+        return PlanApproval.objects.create(organiser_id=plan.organiser_id, plan=plan, approver=approver, at=clock.now())
+
+
+def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
+    """The administrative decision granting the approved plan's amount for the period.
+
+    Must run inside the caller's transaction: the budget account is opened in the same one.
+    """
+    case = _locked_case(case)
+    _refuse_unless(case, CaseStatus.APPROVED)
+    plan = case.plans.get(status=PlanStatus.APPROVED, decision__isnull=True)
+    lines = list(plan.lines.all())
+    amount = money_sum(line.amount for line in lines)
+    decision = Decision.objects.create(
+        organiser_id=case.organiser_id,
+        case=case,
+        plan=plan,
+        period_start=period.start,
+        period_end=period.end,
+        amount=amount,
+        decided_by=decided_by,
+        decided_at=clock.now(),
+        snapshot=_decision_snapshot(case, plan, lines),
+    )
+    case.status = CaseStatus.ACTIVE
+    case.save(update_fields=["status"])
+    return decision
+
+
+def _decision_snapshot(case: HBCase, plan: SupportPlan, lines: list[PlanLine]) -> dict:
+    """What the decision was computed from, kept as it was so it reads the same after prices change."""
+    return {
+        "budget_period": [case.period_start.isoformat(), case.period_end.isoformat()],
+        "budget_total": str(case.budget_total),
+        "budget_lines": [
+            {
+                "service_code": b.service_code,
+                "service_name": b.service_name,
+                "unit": b.unit,
+                "valid_from": b.valid_from.isoformat(),
+                "valid_to": b.valid_to.isoformat(),
+                "quantity": str(b.quantity),
+                "unit_price": str(b.unit_price),
+                "amount": str(b.amount),
+            }
+            for b in case.budget_lines.all()
+        ],
+        "needs": [{"service_code": n.service.code, "quantity": str(n.quantity)} for n in case.needs.select_related("service")],
+        "plan_version": plan.version,
+        "plan_lines": [{"id": line.pk, "description": line.description, "amount": str(line.amount)} for line in lines],
+    }
+
+
+def decline_hb(*, client: Client, worker, reason: str) -> HBCase:
+    """The client keeps ordinary services. Recorded as a declined case, whatever step the journey had reached."""
+    with transaction.atomic():
+        case = (
+            HBCase.objects.select_for_update()
+            .filter(organiser_id=client.organiser_id, client=client, status__in=OPEN_STATUSES)
+            .first()
+        )
+        now = clock.now()
+        if case is None:
+            case = HBCase(organiser_id=client.organiser_id, client=client, worker=worker, opened_at=now)
+        elif case.status in (CaseStatus.ACTIVE,):
+            raise ValidationError(
+                _("The budget has already been granted. End the HB period instead."), code="already_active"
+            )
+        case.status = CaseStatus.DECLINED
+        case.declined_at = now
+        case.decline_reason = reason.strip()
+        case.save()
+    return case

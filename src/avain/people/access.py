@@ -7,14 +7,15 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from .models import AccessLogEntry, Client, Delegation
-from .selectors import active_delegation
+from .selectors import active_delegation, get_client_for_staff
 from .services import log_access
 
 
-def portal_access(what: str, *, edit: bool = False):
+def portal_access(what: str, *, edit: bool = False, delegates: bool = True):
     """Let in the client named by the ``client_id`` URL argument, or someone the client has delegated to.
 
-    A delegate's visit is logged in the client's access log; a write needs an edit delegation. Sets
+    A delegate's visit is logged in the client's access log; a write needs an edit delegation; pages that are
+    the client's alone (``delegates=False``) are not found for anyone else. Sets
     ``request.client`` and ``request.delegation`` (None when the client acts for themselves).
     """
 
@@ -28,7 +29,7 @@ def portal_access(what: str, *, edit: bool = False):
                 raise Http404
             delegation = None
             if client.user_id != request.user.pk:
-                delegation = active_delegation(request.user, client)
+                delegation = active_delegation(request.user, client) if delegates else None
                 if delegation is None:
                     raise Http404
                 if edit and delegation.access != Delegation.Access.EDIT and request.method == "POST":
@@ -47,3 +48,16 @@ def portal_access(what: str, *, edit: bool = False):
         return wrapper
 
     return decorator
+
+
+def client_for_staff(request, client_id: int, what: str) -> Client:
+    """Load a client for the staff member on ``request.staff`` and log this one read of their data."""
+    client = get_client_for_staff(request.staff, client_id)
+    log_access(
+        actor=request.user,
+        client=client,
+        what=what,
+        grounds=AccessLogEntry.Grounds.CLIENT_RELATIONSHIP,
+        actor_role=request.staff.role,
+    )
+    return client

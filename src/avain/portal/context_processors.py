@@ -1,2 +1,32 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from avain.organisations.models import Role
+from avain.organisations.selectors import staff_memberships
+from avain.people.selectors import client_of_user
+
+
+def _navigation(request) -> list[dict]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    items: list[tuple[str, str]] = []
+    roles = {m.role for m in staff_memberships(user)}
+    if roles & {Role.SOCIAL_WORKER, Role.APPROVER}:
+        items.append((reverse("work_queue"), _("Work queue")))
+    if roles & {Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE}:
+        items.append((reverse("client_list"), _("Clients")))
+    client = client_of_user(user)
+    if client is not None:
+        items += [
+            (reverse("portal_home", args=[client.pk]), _("My HB")),
+            (reverse("portal_plan", args=[client.pk]), _("My support plan")),
+            (reverse("portal_account", args=[client.pk]), _("My budget")),
+            (reverse("portal_access_log", args=[client.pk]), _("Who has seen my data")),
+        ]
+    return [{"url": url, "label": label, "current": request.path == url} for url, label in items]
+
+
 def shell(request):
-    return {}
+    return {"nav": _navigation(request), "demo_mode": settings.AVAIN_DEMO}

@@ -1,1 +1,14 @@
-urlpatterns = []
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("avain.core.urls")),
+    path("", include("avain.people.urls")),
+    path("", include("avain.planning.urls")),
+    path("", include("avain.accounts.urls")),
+    # Demo only: the views answer 404 unless AVAIN_DEMO is on.
+    path("demo/personas/", views.personas, name="personas"),
+    path("demo/act-as/", views.act_as, name="act_as"),
+]

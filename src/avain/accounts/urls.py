@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("cases/<int:case_id>/decision/", views.case_decision, name="case_decision"),
+    path("cases/<int:case_id>/account/", views.case_account, name="case_account"),
+    path("my/<int:client_id>/account/", views.portal_account, name="portal_account"),
+]

@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from avain.catalogue.models import Service
+
+from .models import SupportPlan
+
+
+class PeriodForm(forms.Form):
+    period_start = forms.DateField(label=_("Budget period starts"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Budget period ends"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period cannot end before it starts."))
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the client chose ordinary services (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NeedsForm(forms.Form):
+    wishes = forms.CharField(label=_("What the client wants from life"), required=False, widget=forms.Textarea)
+    needs_summary = forms.CharField(
+        label=_("What help and support the client needs"), required=False, widget=forms.Textarea
+    )
+
+
+def _positive(value: Decimal | None) -> Decimal | None:
+    if value is not None and value <= 0:
+        raise forms.ValidationError(_("The quantity must be more than zero."), code="quantity_not_positive")
+    return value
+
+
+class NeedLineForm(forms.Form):
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    quantity = forms.DecimalField(
+        label=_("Quantity in the period"), max_digits=9, decimal_places=2, localize=True, validators=[_positive]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, organiser_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(organiser_id=organiser_id).order_by("code")
+
+
+NeedLineFormSet = forms.formset_factory(NeedLineForm, extra=2, can_delete=True)
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = SupportPlan
+        fields = list(SupportPlan.ANSWER_FIELDS)
+        widgets = {field: forms.Textarea(attrs={"rows": 3}) for field in SupportPlan.ANSWER_FIELDS}
+
+
+def _amount_positive(value: Decimal | None) -> Decimal | None:
+    if value is not None and value <= 0:
+        raise forms.ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
+    return value
+
+
+class PlanLineForm(forms.Form):
+    description = forms.CharField(label=_("What I use the money for"), max_length=200)
+    amount = forms.DecimalField(
+        label=_("Euros"), max_digits=12, decimal_places=2, localize=True, validators=[_amount_positive]
+    )
+
+
+PlanLineFormSet = forms.formset_factory(PlanLineForm, extra=2, can_delete=True)
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comments to the client"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Needed when you return the plan: say what the client should change."),
+    )

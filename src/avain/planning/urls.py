@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("work/", views.work_queue, name="work_queue"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/open-case/", views.case_open, name="case_open"),
+    path("clients/<int:client_id>/decline/", views.client_decline, name="client_decline"),
+    path("cases/<int:case_id>/", views.case_needs, name="case_needs"),
+    path("cases/<int:case_id>/start-planning/", views.case_start_planning, name="case_start_planning"),
+    path("cases/<int:case_id>/review/", views.case_review, name="case_review"),
+    path("cases/<int:case_id>/approval/", views.case_approval, name="case_approval"),
+    path("my/<int:client_id>/", views.portal_home, name="portal_home"),
+    path("my/<int:client_id>/plan/", views.portal_plan, name="portal_plan"),
+]

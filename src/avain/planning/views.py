@@ -1,0 +1,260 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from avain.core.periods import Period
+from avain.organisations.access import staff_required
+from avain.organisations.models import Role
+from avain.organisations.selectors import CLIENT_DATA_ROLES
+from avain.people.access import client_for_staff, portal_access
+from avain.people.models import AccessLogEntry
+
+from . import selectors, services
+from .access import case_for_staff
+from .forms import DeclineForm, NeedLineFormSet, NeedsForm, PeriodForm, PlanForm, PlanLineFormSet, ReviewForm
+from .models import CaseStatus, PlanStatus, SupportPlan
+
+WHAT = AccessLogEntry.What
+
+
+def _show_errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@staff_required(Role.SOCIAL_WORKER, Role.APPROVER)
+def work_queue(request):
+    return render(
+        request,
+        "planning/work_queue.html",
+        {"cases": selectors.work_queue(request.staff), "is_approver": request.staff.role == Role.APPROVER},
+    )
+
+
+@staff_required(*CLIENT_DATA_ROLES)
+def client_detail(request, client_id: int):
+    client = client_for_staff(request, client_id, WHAT.CLIENT_OVERVIEW)
+    case = selectors.current_case(client)
+    return render(
+        request,
+        "planning/client_detail.html",
+        {
+            "client": client,
+            "case": case,
+            "declined_cases": client.cases.filter(status=CaseStatus.DECLINED),
+            "period_form": PeriodForm(),
+            "decline_form": DeclineForm(),
+            "can_work": request.staff.role == Role.SOCIAL_WORKER,
+        },
+    )
+
+
+@require_POST
+@staff_required(Role.SOCIAL_WORKER)
+def case_open(request, client_id: int):
+    client = client_for_staff(request, client_id, WHAT.CLIENT_OVERVIEW)
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "planning/client_detail.html",
+            {"client": client, "case": None, "period_form": form, "decline_form": DeclineForm(), "can_work": True},
+            status=400,
+        )
+    try:
+        case = services.open_case(
+            client=client,
+            worker=request.user,
+            period=Period(form.cleaned_data["period_start"], form.cleaned_data["period_end"]),
+        )
+    except ValidationError as error:
+        _show_errors(request, error)
+        return redirect("client_detail", client.pk)
+    return redirect("case_needs", case.pk)
+
+
+@require_POST
+@staff_required(Role.SOCIAL_WORKER)
+def client_decline(request, client_id: int):
+    client = client_for_staff(request, client_id, WHAT.CLIENT_OVERVIEW)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline_hb(client=client, worker=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _show_errors(request, error)
+        else:
+            messages.success(request, _("Recorded: the client continues with ordinary services."))
+    return redirect("client_detail", client.pk)
+
+
+@staff_required(*CLIENT_DATA_ROLES)
+def case_needs(request, case_id: int):
+    case = case_for_staff(request, case_id, WHAT.NEEDS)
+    editable = case.status == CaseStatus.NEEDS_ASSESSMENT and request.staff.role == Role.SOCIAL_WORKER
+    needs = list(case.needs.select_related("service"))
+    initial_lines = [{"service": n.service, "quantity": n.quantity, "note": n.note} for n in needs]
+    form = NeedsForm(request.POST or None, initial={"wishes": case.wishes, "needs_summary": case.needs_summary})
+    formset = NeedLineFormSet(
+        request.POST or None, initial=initial_lines, prefix="need", form_kwargs={"organiser_id": case.organiser_id}
+    )
+    if request.method == "POST" and editable and form.is_valid() and formset.is_valid():
+        entries = [
+            services.NeedEntry(f.cleaned_data["service"], f.cleaned_data["quantity"], f.cleaned_data.get("note", ""))
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.record_needs(case=case, actor=request.user, needs=entries, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The needs are saved and the budget is computed."))
+            return redirect("case_needs", case.pk)
+    return render(
+        request,
+        "planning/case_needs.html",
+        {
+            "case": case,
+            "client": case.client,
+            "form": form,
+            "formset": formset,
+            "editable": editable,
+            "budget_lines": case.budget_lines.all(),
+            "plan": selectors.latest_plan(case),
+        },
+    )
+
+
+@require_POST
+@staff_required(Role.SOCIAL_WORKER)
+def case_start_planning(request, case_id: int):
+    case = case_for_staff(request, case_id, WHAT.NEEDS)
+    try:
+        services.start_planning(case=case, actor=request.user)
+    except ValidationError as error:
+        _show_errors(request, error)
+    else:
+        messages.success(request, _("The client can now write the support plan."))
+    return redirect("case_needs", case.pk)
+
+
+@staff_required(Role.SOCIAL_WORKER)
+def case_review(request, case_id: int):
+    case = case_for_staff(request, case_id, WHAT.PLAN)
+    plan = selectors.plan_waiting(case, PlanStatus.SUBMITTED)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and plan is not None and form.is_valid():
+        forward = request.POST.get("decision") == "forward"
+        try:
+            services.review_plan(plan=plan, reviewer=request.user, forward=forward, comment=form.cleaned_data["comment"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The plan was forwarded for approval.") if forward else _("The plan was returned to the client.")
+            )
+            return redirect("work_queue")
+    return render(request, "planning/case_review.html", _plan_context(case, plan, form=form))
+
+
+@staff_required(Role.APPROVER)
+def case_approval(request, case_id: int):
+    case = case_for_staff(request, case_id, WHAT.PLAN)
+    plan = selectors.plan_waiting(case, PlanStatus.FORWARDED)
+    if request.method == "POST" and plan is not None:
+        try:
+            services.approve_plan(plan=plan, approver=request.user)
+        except ValidationError as error:
+            _show_errors(request, error)
+        else:
+            messages.success(request, _("The plan is approved. The social worker can now make the decision."))
+            return redirect("work_queue")
+    return render(request, "planning/case_approval.html", _plan_context(case, plan))
+
+
+def _plan_context(case, plan: SupportPlan | None, **extra) -> dict:
+    return {
+        "case": case,
+        "client": case.client,
+        "plan": plan,
+        "answers": _answers(plan),
+        "plan_lines": list(plan.lines.all()) if plan else [],
+        "plan_total": selectors.plan_total(plan) if plan else None,
+        "reviews": plan.reviews.select_related("reviewer").order_by("at") if plan else [],
+        **extra,
+    }
+
+
+def _answers(plan: SupportPlan | None) -> list[tuple[str, str]]:
+    if plan is None:
+        return []
+    return [(SupportPlan._meta.get_field(f).verbose_name, getattr(plan, f)) for f in SupportPlan.ANSWER_FIELDS]
+
+
+# --- The client's portal (the client, or someone the client has let in) ---
+
+
+@portal_access(WHAT.PLAN)
+def portal_home(request, client):
+    case = selectors.current_case(client)
+    plan = selectors.latest_plan(case) if case else None
+    return render(request, "planning/portal_home.html", {"client": client, "case": case, "plan": plan})
+
+
+@portal_access(WHAT.PLAN, edit=True)
+def portal_plan(request, client):
+    case = selectors.current_case(client)
+    plan = selectors.latest_plan(case) if case else None
+    if plan is None or not plan.is_editable:
+        if request.method == "POST" and plan is not None:
+            # A second click on "send", or the back button: the sent version stays as it is.
+            messages.error(request, _("This plan has already been sent. You do not need to send it again."))
+            return redirect("portal_plan", client.pk)
+        return render(request, "planning/portal_plan_view.html", _plan_context_for_portal(client, case, plan))
+    can_edit = request.delegation is None or request.delegation.access == "edit"
+    lines = [{"description": line.description, "amount": line.amount} for line in plan.lines.all()]
+    form = PlanForm(request.POST or None, instance=plan)
+    formset = PlanLineFormSet(request.POST or None, initial=lines, prefix="line")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        entries = [
+            services.PlanLineEntry(f.cleaned_data["description"], f.cleaned_data["amount"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.save_plan_draft(plan=plan, actor=request.user, answers=form.cleaned_data, lines=entries)
+            if request.POST.get("action") == "submit":
+                services.submit_plan(plan=plan, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.POST.get("action") == "submit":
+                messages.success(request, _("Your plan has been sent to your social worker."))
+                return redirect("portal_home", client.pk)
+            messages.success(request, _("Your plan is saved. You can go on later."))
+            return redirect("portal_plan", client.pk)
+    returned = case.plans.filter(status=PlanStatus.RETURNED).order_by("-version").first()
+    return render(
+        request,
+        "planning/portal_plan_edit.html",
+        {
+            "client": client,
+            "case": case,
+            "plan": plan,
+            "form": form,
+            "formset": formset,
+            "can_edit": can_edit,
+            "saved_total": selectors.plan_total(plan),
+            "left": case.budget_total - selectors.plan_total(plan),
+            "returned_reviews": returned.reviews.all() if returned else [],
+        },
+    )
+
+
+def _plan_context_for_portal(client, case, plan) -> dict:
+    context = _plan_context(case, plan) if case else {"plan": None}
+    context.update(client=client, case=case)
+    return context

@@ -1,0 +1,168 @@
+"""The whole HB journey through the real pages in Chromium, as the worker, the client and the approver.
+
+Each person signs in through the real sign-in pages (password, then a TOTP code) in a browser context of their own,
+and every page they see is checked with axe-core. The browser asks for English, so the test reads the source
+strings; the Finnish and Swedish messages are checked in test_bad_input.py.
+"""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from avain.accounts.models import LedgerEntry
+from avain.organisations.models import Role
+from avain.people.models import AccessLogEntry
+from avain.planning.models import CaseStatus, HBCase
+from avain.testing import TEST_PASSWORD, make_client, make_organiser, make_provider, make_service, make_staff, totp_token
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, base_url: str, user, check) -> None:
+    page.goto(f"{base_url}/login/")
+    check(page)
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("code")
+    check(page)
+    page.get_by_label("Six-digit code").fill(totp_token(user))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
+    base = live_server.url
+    check = assert_accessible
+    organiser = make_organiser("eksote", name="Etelä-Karjalan hyvinvointialue")
+    worker = make_staff(organiser, Role.SOCIAL_WORKER, "sanna.sosiaalityontekija", password=TEST_PASSWORD, first_name="Sanna", last_name="Virtanen")
+    approver = make_staff(organiser, Role.APPROVER, "hanna.hyvaksyja", password=TEST_PASSWORD, first_name="Hanna", last_name="Hyväksyjä")
+    home_help = make_service(organiser, "KOTIP", unit_price="45.00", name="Kotipalvelu")
+    provider = make_provider(organiser, "Etelä-Karjalan Martat ry")
+    aino = make_client(organiser, first_name="Aino", last_name="Asiakas", username="aino", password=TEST_PASSWORD)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=aino.user, name="puhelin", confirmed=True)
+    make_client(organiser, first_name="Olli", last_name="Tavallinen")
+
+    # --- The worker opens the case, records wishes and needs, and the budget is computed from the price list.
+    w = new_page("en")
+    sign_in(w, base, worker, check)
+    check(w)  # the work queue
+    w.get_by_role("link", name="Clients", exact=True).click()
+    w.get_by_label("Search by name").fill("Aino")
+    w.get_by_role("button", name="Search").click()
+    check(w)
+    w.get_by_role("link", name="Asiakas, Aino").click()
+    check(w)
+    w.get_by_label("Budget period starts").fill("2026-01-01")
+    w.get_by_label("Budget period ends").fill("2026-12-31")
+    w.get_by_role("button", name="Open the HB case").click()
+    expect(w.get_by_role("heading", level=1)).to_have_text("Wishes, needs and budget")
+    check(w)
+    w.get_by_label("What the client wants from life").fill("Haluan asua omassa kodissa ja käydä uimassa.")
+    w.get_by_label("What help and support the client needs").fill("Apua kotitöihin ja asiointiin.")
+    w.locator("#id_need-0-service").select_option(value=str(home_help.pk))
+    w.locator("#id_need-0-quantity").fill("100")
+    w.get_by_role("button", name="Save and compute the budget").click()
+    budget_table = w.get_by_role("table", name="How the budget is computed")
+    expect(budget_table).to_contain_text("45.00\u00a0€")
+    expect(budget_table).to_contain_text("4,500.00\u00a0€")
+    check(w)
+    w.get_by_role("button", name="Let the client write the plan").click()
+    check(w)
+
+    # --- The client writes the support plan within the budget and sends it.
+    c = new_page("en")
+    sign_in(c, base, aino.user, check)
+    check(c)  # "My HB"
+    c.get_by_role("link", name="Write my support plan").click()
+    check(c)
+    c.get_by_label("What is important to me?").fill("Oma koti ja ystävät.")
+    c.get_by_label("What do we want to change or achieve?").fill("Haluan käydä uimassa joka viikko.")
+    c.locator("#id_line-0-description").fill("Kotiapu Martoilta")
+    c.locator("#id_line-0-amount").fill("3000")
+    c.locator("#id_line-1-description").fill("Uimahallin sarjakortti")
+    c.locator("#id_line-1-amount").fill("400.50")
+    c.get_by_role("button", name="Send the plan to my social worker").click()
+    expect(c.locator(".messages")).to_contain_text("has been sent")
+    check(c)
+
+    # --- The worker returns it once with comments; the client changes it and sends it again; the worker forwards it.
+    w.goto(f"{base}/work/")
+    w.get_by_role("link", name="Review the plan of Aino Asiakas").click()
+    expect(w.get_by_role("heading", level=1)).to_have_text("Review the support plan")
+    check(w)
+    w.get_by_label("Comments to the client").fill("Kerro vielä, kuka auttaa sinua uimahallille.")
+    w.get_by_role("button", name="Return to the client with comments").click()
+    check(w)
+
+    c.goto(f"{base}/")
+    c.get_by_role("link", name="Write my support plan").click()
+    expect(c.locator(".panel")).to_contain_text("kuka auttaa sinua uimahallille")
+    check(c)
+    c.get_by_label("Who helps me with what?").fill("Sisko lähtee mukaan uimahallille.")
+    c.get_by_role("button", name="Send the plan to my social worker").click()
+    expect(c.locator(".messages")).to_contain_text("has been sent")
+
+    w.goto(f"{base}/work/")
+    w.get_by_role("link", name="Review the plan of Aino Asiakas").click()
+    expect(w.locator(".plan-answer")).to_contain_text("Sisko lähtee mukaan")
+    w.get_by_role("button", name="Forward for approval").click()
+    check(w)
+
+    # --- The approver approves the plan version.
+    a = new_page("en")
+    sign_in(a, base, approver, check)
+    check(a)
+    a.get_by_role("link", name="Approve the plan of Aino Asiakas").click()
+    check(a)
+    a.get_by_role("button", name="Approve this plan version").click()
+    check(a)
+
+    # --- The worker makes the decision; the account opens; the worker records a provider's invoice.
+    w.goto(f"{base}/work/")
+    w.get_by_role("link", name="Make the decision for Aino Asiakas").click()
+    check(w)
+    w.get_by_role("button", name="Grant the budget").click()
+    expect(w.get_by_role("heading", level=1)).to_have_text("Budget account")
+    expect(w.get_by_test_id("granted")).to_have_text("3,400.50\u00a0€")
+    check(w)
+    w.get_by_label("Provider").select_option(label=provider.name)
+    w.get_by_label("Invoice number").fill("2026-0042")
+    w.get_by_label("Plan line").select_option(label="Kotiapu Martoilta")
+    w.get_by_label("Service date").fill("2026-02-15")
+    w.get_by_label("Amount in euros").fill("123.45")
+    w.get_by_role("button", name="Record the invoice").click()
+    expect(w.locator(".messages")).to_contain_text("The invoice is recorded")
+    check(w)
+
+    # --- The client sees granted, spent and left, and who has looked at their data.
+    c.goto(f"{base}/")
+    c.get_by_role("link", name="See my budget").click()
+    expect(c.get_by_test_id("granted")).to_have_text("3,400.50\u00a0€")
+    expect(c.get_by_test_id("spent")).to_have_text("123.45\u00a0€")
+    expect(c.get_by_test_id("left")).to_have_text("3,277.05\u00a0€")
+    check(c)
+    c.get_by_role("link", name="Who has seen my data").click()
+    expect(c.get_by_role("table")).to_contain_text("Sanna Virtanen")
+    expect(c.get_by_role("table")).to_contain_text("Hanna Hyväksyjä")
+    check(c)
+
+    # --- Another client declines HB and stays on ordinary services.
+    w.goto(f"{base}/clients/")
+    w.get_by_role("link", name="Tavallinen, Olli").click()
+    w.get_by_label("Why the client chose ordinary services").fill("Haluaa pitää nykyisen kotipalvelun.")
+    w.get_by_role("button", name="Record: continues with ordinary services").click()
+    expect(w.locator(".messages")).to_contain_text("continues with ordinary services")
+    check(w)
+
+    case = HBCase.objects.get(client=aino)
+    assert case.status == CaseStatus.ACTIVE
+    assert case.decision.amount == Decimal("3400.50")
+    assert sum(e.amount for e in LedgerEntry.objects.filter(account__decision__case=case)) == Decimal("3277.05")
+    assert HBCase.objects.get(client__first_name="Olli").status == CaseStatus.DECLINED
+    assert AccessLogEntry.objects.filter(client=aino, actor=worker).exists()
+    assert len(check.checked) >= 25

@@ -1,0 +1,545 @@
+"""Small, explicit factories and journey helpers for tests. No magic: every helper is a plain function.
+
+Conventions
+
+* Every factory takes the organiser (or the object it hangs on) first and keyword arguments after it.
+  Anything left out gets a valid, distinct default, so two calls in one test never collide.
+* Identifiers are *valid* Finnish ones: personal identity codes from :func:`valid_hetu`, business IDs from
+  :func:`valid_business_id`, IBANs from :func:`valid_iban` (all checked with python-stdnum).
+* The journey helpers (:func:`case_in_needs_assessment` … :func:`case_active`) move a case forward through the
+  *real* service functions in :mod:`avain.planning.services` and :mod:`avain.accounts.services`, so a test that
+  starts from "a case in review" starts from exactly the state a real user would have produced. Each returns the
+  case fresh from the database; what hangs on it is reachable from it: ``case.client``, ``case.worker``,
+  ``case.organiser``, :func:`current_plan(case) <current_plan>`, ``case.decision`` and
+  :func:`account_of(case) <account_of>`.
+* Users get no usable password unless one is passed (password hashing is slow). View tests sign in with
+  :func:`login_verified`, which also passes the second factor; browser tests pass ``password=TEST_PASSWORD`` and
+  type :func:`totp_token` into the second-factor page.
+
+Defaults of the journey: a price-list service at :data:`DEFAULT_UNIT_PRICE` € per hour, :data:`DEFAULT_QUANTITY`
+hours over the budget period, so the computed budget is :data:`DEFAULT_BUDGET`; a plan with the lines in
+:data:`DEFAULT_PLAN_LINES` (together :data:`DEFAULT_PLAN_TOTAL`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import models
+from stdnum import iban as stdnum_iban
+from stdnum.fi import hetu as stdnum_hetu
+from stdnum.fi import ytunnus as stdnum_ytunnus
+
+from avain.core import clock
+from avain.core.models import User
+from avain.core.periods import Period
+from avain.organisations.models import Organiser, Role, StaffMembership, Unit
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_PLAN_LINES",
+    "DEFAULT_PLAN_TOTAL",
+    "DEFAULT_QUANTITY",
+    "DEFAULT_UNIT_PRICE",
+    "TEST_PASSWORD",
+    "account_of",
+    "add_price",
+    "case_active",
+    "case_approved",
+    "case_in_approval",
+    "case_in_needs_assessment",
+    "case_in_planning",
+    "case_in_review",
+    "current_plan",
+    "db_snapshot",
+    "default_answers",
+    "default_period",
+    "login_verified",
+    "make_client",
+    "make_organiser",
+    "make_provider",
+    "make_provider_contact",
+    "make_service",
+    "make_staff",
+    "make_user",
+    "totp_token",
+    "valid_business_id",
+    "valid_hetu",
+    "valid_iban",
+]
+
+TEST_PASSWORD = "Avain-testi-salasana-2024"  # long enough for the password validators
+
+DEFAULT_UNIT_PRICE = Decimal("30.00")
+DEFAULT_QUANTITY = Decimal("100")
+DEFAULT_BUDGET = Decimal("3000.00")
+DEFAULT_PLAN_LINES: tuple[tuple[str, Decimal], ...] = (
+    ("Henkilökohtainen avustaja arkeen", Decimal("1800.00")),
+    ("Liikunta ja harrastukset", Decimal("1000.00")),
+)
+DEFAULT_PLAN_TOTAL = Decimal("2800.00")
+
+_sequence = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+# --- Valid Finnish identifiers ------------------------------------------------------------------------------
+
+_HETU_CONTROL = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+_HETU_INDIVIDUALS = 898  # individual numbers 002–899; 900–999 are temporary codes and are refused
+
+
+def valid_hetu(n: int, *, born: dt.date | None = None) -> str:
+    """The ``n``-th of a sequence of distinct, valid Finnish personal identity codes (``n`` ≥ 0).
+
+    Different ``n`` always give different codes. Without ``born`` the birth dates start at 1 January 1980
+    (adults, century sign ``-``); with ``born`` the code is for that birth date (century sign ``-`` for the
+    1900s, ``A`` for the 2000s) and ``n`` picks the individual number (0 ≤ n < 898).
+    """
+    if n < 0:
+        raise ValueError("n must be zero or more")
+    if born is None:
+        born = dt.date(1980, 1, 1) + dt.timedelta(days=n // _HETU_INDIVIDUALS)
+    elif n >= _HETU_INDIVIDUALS:
+        raise ValueError("only 898 individual numbers exist for one birth date")
+    individual = 2 + n % _HETU_INDIVIDUALS
+    if 1900 <= born.year <= 1999:
+        sign = "-"
+    elif 2000 <= born.year <= 2099:
+        sign = "A"
+    else:
+        raise ValueError("birth year must be in 1900–2099")
+    digits = f"{born:%d%m%y}{individual:03d}"
+    code = f"{born:%d%m%y}{sign}{individual:03d}{_HETU_CONTROL[int(digits) % 31]}"
+    stdnum_hetu.validate(code)
+    return code
+
+
+def valid_business_id(n: int) -> str:
+    """The ``n``-th of a sequence of distinct, valid business IDs (Y-tunnus), formatted ``1234567-8``."""
+    base = 2_000_000 + n * 7
+    while True:
+        digits = f"{base:07d}"
+        remainder = sum(w * int(d) for w, d in zip((7, 9, 10, 5, 8, 4, 2), digits)) % 11
+        if remainder != 1:  # a remainder of one gives no valid check digit; take the next number
+            break
+        base += 1
+    check = 0 if remainder == 0 else 11 - remainder
+    code = f"{digits}-{check}"
+    stdnum_ytunnus.validate(code)
+    return code
+
+
+def valid_iban(n: int) -> str:
+    """The ``n``-th of a sequence of distinct, valid Finnish IBANs (compact form, ``FI`` + 16 digits)."""
+    bban = f"{123456:06d}{n:08d}"
+    code = f"FI{stdnum_iban.calc_check_digits('FI00' + bban)}{bban}"
+    stdnum_iban.validate(code)
+    return code
+
+
+# --- People and organisations ------------------------------------------------------------------------------
+
+
+def default_period() -> Period:
+    """The current calendar year by the injectable clock (1 January to 31 December, inclusive)."""
+    year = clock.today().year
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def make_organiser(code: str | None = None, *, name: str | None = None, business_id: str | None = None) -> Organiser:
+    n = _next()
+    code = code or f"jarjestaja-{n}"
+    return Organiser.objects.create(
+        code=code, name=name or f"Testijärjestäjä {code}", business_id=business_id or valid_business_id(n)
+    )
+
+
+def make_user(
+    username: str | None = None, *, first_name: str = "Testi", last_name: str | None = None, password: str | None = None
+) -> User:
+    """A user with no usable password unless ``password`` is given (e.g. :data:`TEST_PASSWORD`)."""
+    n = _next()
+    user = User(username=username or f"kayttaja{n}", first_name=first_name, last_name=last_name or f"Käyttäjä{n}")
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+def make_staff(
+    organiser: Organiser,
+    role: str = Role.SOCIAL_WORKER,
+    username: str | None = None,
+    *,
+    password: str | None = None,
+    unit: Unit | None = None,
+    user: User | None = None,
+    first_name: str = "Sanna",
+    last_name: str | None = None,
+) -> User:
+    """A staff user with an active membership in ``role`` and a confirmed TOTP device (the second factor).
+
+    Pass ``user`` to give an existing user a second role (a new membership; the device is reused if present).
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if user is None:
+        user = make_user(username, first_name=first_name, last_name=last_name, password=password)
+    StaffMembership.objects.create(user=user, organiser=organiser, role=role, unit=unit, active=True)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Todennussovellus", confirmed=True)
+    return user
+
+
+def totp_token(user: User) -> str:
+    """The TOTP code the user's authenticator app would show right now."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login_verified(client, user: User) -> None:
+    """Sign ``user`` in on a Django test client *and* mark the second factor as passed (``is_verified()``)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        raise ValueError(f"{user} has no confirmed TOTP device; create the user with make_staff")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+# make_client's own codes come from far along the sequence, so that a test's valid_hetu(0..99_999) never collides.
+_CLIENT_HETU_OFFSET = 500_000
+
+
+def make_client(
+    organiser: Organiser,
+    *,
+    first_name: str = "Aino",
+    last_name: str | None = None,
+    hetu: str | None = None,
+    language: str = "fi",
+    target_group: str = "adults",
+    login: bool = False,
+    username: str | None = None,
+    password: str | None = None,
+):
+    """A client registered through :func:`avain.people.services.create_client`.
+
+    With ``login=True`` (or a ``username``) the client also gets a user account to sign in to the portal.
+    """
+    from avain.people.services import create_client
+
+    n = _next()
+    client = create_client(
+        organiser=organiser,
+        first_name=first_name,
+        last_name=last_name or f"Asiakas{n}",
+        personal_identity_code=hetu or valid_hetu(_CLIENT_HETU_OFFSET + n),
+        language=language,
+        target_group=target_group,
+    )
+    if login or username:
+        client.user = make_user(username, first_name=client.first_name, last_name=client.last_name, password=password)
+        client.save(update_fields=["user"])
+    return client
+
+
+# --- Catalogue -----------------------------------------------------------------------------------------------
+
+
+def make_service(
+    organiser: Organiser,
+    code: str | None = None,
+    unit_price: Decimal | str | None = DEFAULT_UNIT_PRICE,
+    valid_from: dt.date = dt.date(2000, 1, 1),
+    valid_to: dt.date | None = None,
+    *,
+    unit: str = "hour",
+    name: str | None = None,
+):
+    """A price-list service with one price ``unit_price`` in force ``valid_from``–``valid_to`` (inclusive).
+
+    ``unit_price=None`` makes a service with no price at all; add prices with :func:`add_price`.
+    """
+    from avain.catalogue.models import Service
+
+    code = code or f"P{_next():04d}"
+    name = name or f"Palvelu {code}"
+    service = Service.objects.create(
+        organiser=organiser, code=code, name_fi=name, name_sv=f"Tjänst {code}", name_en=f"Service {code}", unit=unit
+    )
+    if unit_price is not None:
+        add_price(service, unit_price, valid_from, valid_to)
+    return service
+
+
+def add_price(service, unit_price: Decimal | str, valid_from: dt.date, valid_to: dt.date | None = None):
+    """Add one price row to a service (the caller keeps price periods from overlapping)."""
+    from avain.catalogue.models import ServicePrice
+
+    return ServicePrice.objects.create(
+        organiser_id=service.organiser_id,
+        service=service,
+        unit_price=Decimal(unit_price),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+def make_provider(
+    organiser: Organiser,
+    name: str | None = None,
+    *,
+    kind: str = "association",
+    business_id: str | None = None,
+    iban: str | None = None,
+):
+    """A service provider with a valid business ID and IBAN."""
+    from avain.catalogue.models import Provider
+
+    n = _next()
+    return Provider.objects.create(
+        organiser=organiser,
+        name=name or f"Palveluntuottaja {n} ry",
+        business_id=business_id or valid_business_id(n),
+        kind=kind,
+        iban=iban or valid_iban(n),
+    )
+
+
+def make_provider_contact(provider, username: str | None = None, *, password: str | None = None) -> User:
+    """A user who acts for ``provider``."""
+    from avain.catalogue.models import ProviderContact
+
+    user = make_user(username, first_name="Pekka", password=password)
+    ProviderContact.objects.create(organiser_id=provider.organiser_id, provider=provider, user=user)
+    return user
+
+
+# --- The journey ---------------------------------------------------------------------------------------------
+
+
+def default_answers() -> dict[str, str]:
+    """An answer to each of the support plan's questions."""
+    return {
+        "what_matters": "Että voin asua omassa kodissa ja nähdä ystäviä.",
+        "goals": "Haluan käydä uimassa kerran viikossa.",
+        "how_support_is_arranged": "Avustaja tulee kahdesti viikossa.",
+        "who_helps": "Sisko auttaa kaupassa käynnissä.",
+        "responsibilities": "Minä sovin ajat avustajan kanssa.",
+        "keeping_control": "Katson budjettia joka kuukausi.",
+        "decision_support": "HB-avustaja.",
+        "who_decides": "Minä päätän, sosiaalityöntekijä hyväksyy.",
+        "follow_up": "Tapaamme puolen vuoden päästä.",
+    }
+
+
+def current_plan(case):
+    """The newest version of the case's support plan, or None."""
+    return case.plans.order_by("-version").first()
+
+
+def account_of(case):
+    """The budget account opened by the case's decision, or None."""
+    from avain.accounts.models import BudgetAccount
+
+    return BudgetAccount.objects.filter(decision__case=case).first()
+
+
+def _fresh(case):
+    from avain.planning.models import HBCase
+
+    return HBCase.objects.select_related("client", "worker", "organiser").get(pk=case.pk)
+
+
+def case_in_needs_assessment(
+    *, organiser: Organiser | None = None, client=None, worker: User | None = None, period: Period | None = None
+):
+    """A freshly opened case (step NEEDS_ASSESSMENT) for a new or the given client, with no needs yet.
+
+    The period defaults to :func:`default_period`; the worker to a new social worker of the organiser.
+    """
+    from avain.planning.services import open_case
+
+    if client is not None:
+        organiser = client.organiser
+    organiser = organiser or make_organiser()
+    client = client or make_client(organiser)
+    worker = worker or make_staff(organiser, Role.SOCIAL_WORKER)
+    return _fresh(open_case(client=client, worker=worker, period=period or default_period()))
+
+
+def case_in_planning(
+    *,
+    organiser: Organiser | None = None,
+    client=None,
+    worker: User | None = None,
+    period: Period | None = None,
+    needs: Sequence[tuple[object, Decimal]] | None = None,
+):
+    """A case whose needs are recorded and budget computed, handed to the client (step PLANNING, plan v1 draft).
+
+    ``needs`` is a list of ``(service, quantity)``; by default one new service at :data:`DEFAULT_UNIT_PRICE`
+    for :data:`DEFAULT_QUANTITY` units, which makes the budget :data:`DEFAULT_BUDGET`.
+    """
+    from avain.planning.services import NeedEntry, record_needs, start_planning
+
+    case = case_in_needs_assessment(organiser=organiser, client=client, worker=worker, period=period)
+    if needs is None:
+        needs = [(make_service(case.organiser, valid_from=case.period_start), DEFAULT_QUANTITY)]
+    record_needs(
+        case=case,
+        actor=case.worker,
+        wishes="Haluan asua omassa kodissa ja harrastaa.",
+        needs_summary="Tarvitsen apua arjessa ja liikkumisessa.",
+        needs=[NeedEntry(service, Decimal(quantity)) for service, quantity in needs],
+    )
+    start_planning(case=case, actor=case.worker)
+    return _fresh(case)
+
+
+def _plan_author(case) -> User:
+    return case.client.user or case.worker
+
+
+def case_in_review(
+    *,
+    organiser: Organiser | None = None,
+    client=None,
+    worker: User | None = None,
+    period: Period | None = None,
+    needs: Sequence[tuple[object, Decimal]] | None = None,
+    plan_lines: Iterable[tuple[str, Decimal]] | None = None,
+    answers: dict[str, str] | None = None,
+):
+    """A case whose plan v1 is written and submitted (step REVIEW, plan SUBMITTED).
+
+    ``plan_lines`` is a list of ``(description, amount)``, by default :data:`DEFAULT_PLAN_LINES`.
+    """
+    from avain.planning.services import PlanLineEntry, save_plan_draft, submit_plan
+
+    case = case_in_planning(organiser=organiser, client=client, worker=worker, period=period, needs=needs)
+    plan = current_plan(case)
+    author = _plan_author(case)
+    save_plan_draft(
+        plan=plan,
+        actor=author,
+        answers=default_answers() if answers is None else answers,
+        lines=[PlanLineEntry(d, Decimal(a)) for d, a in (DEFAULT_PLAN_LINES if plan_lines is None else plan_lines)],
+    )
+    submit_plan(plan=plan, actor=author)
+    return _fresh(case)
+
+
+def case_in_approval(
+    *,
+    organiser: Organiser | None = None,
+    client=None,
+    worker: User | None = None,
+    period: Period | None = None,
+    needs: Sequence[tuple[object, Decimal]] | None = None,
+    plan_lines: Iterable[tuple[str, Decimal]] | None = None,
+    answers: dict[str, str] | None = None,
+):
+    """A case whose plan the worker forwarded for approval (step APPROVAL, plan FORWARDED)."""
+    from avain.planning.services import review_plan
+
+    case = case_in_review(
+        organiser=organiser, client=client, worker=worker, period=period, needs=needs, plan_lines=plan_lines, answers=answers
+    )
+    review_plan(plan=current_plan(case), reviewer=case.worker, forward=True, comment="Hyvä suunnitelma.")
+    return _fresh(case)
+
+
+def case_approved(
+    *,
+    organiser: Organiser | None = None,
+    client=None,
+    worker: User | None = None,
+    approver: User | None = None,
+    period: Period | None = None,
+    needs: Sequence[tuple[object, Decimal]] | None = None,
+    plan_lines: Iterable[tuple[str, Decimal]] | None = None,
+    answers: dict[str, str] | None = None,
+):
+    """A case whose plan the approver approved (step APPROVED, plan APPROVED, a PlanApproval), no decision yet.
+
+    The approver defaults to a new user with the APPROVER role in the case's organiser.
+    """
+    from avain.planning.services import approve_plan
+
+    case = case_in_approval(
+        organiser=organiser, client=client, worker=worker, period=period, needs=needs, plan_lines=plan_lines, answers=answers
+    )
+    approve_plan(plan=current_plan(case), approver=approver or make_staff(case.organiser, Role.APPROVER))
+    return _fresh(case)
+
+
+def case_active(
+    *,
+    organiser: Organiser | None = None,
+    client=None,
+    worker: User | None = None,
+    approver: User | None = None,
+    period: Period | None = None,
+    needs: Sequence[tuple[object, Decimal]] | None = None,
+    plan_lines: Iterable[tuple[str, Decimal]] | None = None,
+    answers: dict[str, str] | None = None,
+):
+    """A case with the decision made and the budget account open (step ACTIVE).
+
+    The worker makes the decision for the case's own budget period through
+    :func:`avain.accounts.services.grant_budget`; the account is :func:`account_of(case) <account_of>`
+    (also ``case.decision.account``), with one grant entry per plan line.
+    """
+    from avain.accounts.services import grant_budget
+
+    case = case_approved(
+        organiser=organiser,
+        client=client,
+        worker=worker,
+        approver=approver,
+        period=period,
+        needs=needs,
+        plan_lines=plan_lines,
+        answers=answers,
+    )
+    grant_budget(case=case, decided_by=case.worker, period=Period(case.period_start, case.period_end))
+    return _fresh(case)
+
+
+# --- Assertions ----------------------------------------------------------------------------------------------
+
+
+def db_snapshot(*app_labels: str) -> dict[str, list[tuple]]:
+    """Every row of every model of the given apps (default: all of Avain's apps), for "changed nothing" checks.
+
+    ``assert db_snapshot() == before`` fails on any row added, removed or changed.
+    """
+    labels = app_labels or ("core", "organisations", "people", "catalogue", "planning", "accounts")
+    snapshot: dict[str, list[tuple]] = {}
+    for label in labels:
+        for model in apps.get_app_config(label).get_models():
+            fields = [f.attname for f in model._meta.concrete_fields if not isinstance(f, models.ManyToManyField)]
+            snapshot[model._meta.label] = sorted(
+                model.objects.order_by("pk").values_list(*fields), key=lambda row: row[0]
+            )
+    return snapshot

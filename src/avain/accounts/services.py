@@ -60,7 +60,10 @@ def record_invoice(
     invoice_number = invoice_number.strip()
     if not invoice_number:
         raise ValidationError(_("Give the invoice number."), code="no_invoice_number")
-    amount = to_money(amount)
+    try:
+        amount = to_money(amount)
+    except ValueError:  # NaN, infinity or not a number at all
+        amount = ZERO
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
     if provider.organiser_id != account.organiser_id:

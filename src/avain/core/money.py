@@ -27,9 +27,12 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money is never a float")
     try:
-        return round_money(Decimal(value) if not isinstance(value, Decimal) else value)
+        amount = Decimal(value) if not isinstance(value, Decimal) else value
     except InvalidOperation as error:
         raise ValueError(f"not an amount of money: {value!r}") from error
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {value!r}")
+    return round_money(amount)
 
 
 def money_sum(amounts) -> Decimal:

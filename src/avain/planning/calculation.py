@@ -5,7 +5,7 @@ same budget, today or years later from a decision's snapshot.
 
 Rule: a need's quantity covers the whole budget period. When the service's price changes inside the
 period, the period is cut at each change and the quantity is shared between the pieces in proportion to
-their days. Each explained line is rounded once (half up, to the cent); the total is the exact sum of the
+their days (the shown quantity is rounded to four decimals; the amount uses the exact share). Each explained line is rounded once (half up, to the cent); the total is the exact sum of the
 lines, so the numbers a person sees always add up.
 """
 
@@ -94,8 +94,12 @@ def calculate_budget(needs: Sequence[NeedInput], prices: Sequence[PriceInput], p
     for need in needs:
         pieces = _price_pieces(need, prices, period)
         for piece, unit_price in pieces:
-            # The exact share of the quantity falling in this piece; rounded to money only once, below.
-            share = need.quantity * piece.days / period.days if len(pieces) > 1 else need.quantity
+            # Multiply before dividing, so the amount is exact up to the one rounding to the cent.
+            if len(pieces) > 1:
+                share = need.quantity * piece.days / period.days
+                amount = need.quantity * unit_price * piece.days / period.days
+            else:
+                share, amount = need.quantity, need.quantity * unit_price
             lines.append(
                 ExplainedLine(
                     service_code=need.service_code,
@@ -104,7 +108,7 @@ def calculate_budget(needs: Sequence[NeedInput], prices: Sequence[PriceInput], p
                     period=piece,
                     quantity=share.quantize(QUANTITY_PLACES),
                     unit_price=unit_price,
-                    amount=round_money(share * unit_price),
+                    amount=round_money(amount),
                 )
             )
     return BudgetCalculation(period=period, lines=tuple(lines))

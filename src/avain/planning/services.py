@@ -19,6 +19,7 @@ from .calculation import MissingPrice, NeedInput, PriceInput, calculate_budget
 from .models import BudgetLine, CaseStatus, Decision, HBCase, NeedLine, PlanApproval, PlanLine, PlanReview, PlanStatus, SupportPlan
 
 OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.DECLINED]
+QUANTITY_STEP = Decimal("0.01")  # NeedLine.quantity has two decimals
 
 
 def _locked_case(case: HBCase) -> HBCase:
@@ -73,8 +74,10 @@ def _explain_missing_price(error: MissingPrice) -> ValidationError:
 def record_needs(*, case: HBCase, actor, wishes: str, needs_summary: str, needs: list[NeedEntry]) -> HBCase:
     """Save the wishes and the needs assessment and compute the budget from the prices of the budget period."""
     for need in needs:
-        if need.quantity is None or need.quantity <= 0:
-            raise ValidationError(_("A quantity must be more than zero."), code="quantity_not_positive")
+        if need.quantity is None or not need.quantity.is_finite() or need.quantity <= 0:
+            raise ValidationError(_("The quantity must be more than zero."), code="quantity_not_positive")
+        if need.quantity != need.quantity.quantize(QUANTITY_STEP):
+            raise ValidationError(_("Give the quantity with at most two decimals."), code="quantity_too_precise")
         if need.service.organiser_id != case.organiser_id:
             raise ValidationError(_("Choose a service from your organiser's price list."), code="foreign_service")
     with transaction.atomic():
@@ -161,18 +164,22 @@ def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLin
 
 
 def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines: list[PlanLineEntry]) -> SupportPlan:
+    try:
+        lines = [PlanLineEntry(line.description.strip(), to_money(line.amount)) for line in lines]
+    except ValueError:  # NaN, infinity or not a number at all
+        raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive") from None
     for line in lines:
-        if not line.description.strip():
+        if not line.description:
             raise ValidationError(_("Write what each amount is for."), code="line_without_description")
         if line.amount <= 0:
-            raise ValidationError(_("Each amount must be more than zero euros."), code="amount_not_positive")
-    lines = [PlanLineEntry(line.description.strip(), to_money(line.amount)) for line in lines]
+            raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
         if not plan.is_editable:
             raise ValidationError(
                 _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
             )
+        _refuse_unless(plan.case, CaseStatus.PLANNING)
         _check_within_budget(plan.case, lines)
         for field in SupportPlan.ANSWER_FIELDS:
             setattr(plan, field, answers.get(field, "").strip())

@@ -1,6 +1,5 @@
 """Every write of the HB journey, one function per business action. Each checks the case's state first."""
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 

@@ -5,7 +5,6 @@ and every page they see is checked with axe-core. The browser asks for English, 
 strings; the Finnish and Swedish messages are checked in test_bad_input.py.
 """
 
-import re
 from decimal import Decimal
 
 import pytest

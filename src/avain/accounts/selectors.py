@@ -77,3 +77,10 @@ def invoices_of(account: BudgetAccount):
     return Invoice.objects.filter(organiser_id=account.organiser_id, account=account).select_related(
         "provider", "plan_line"
     )
+
+
+def invoices_for_provider(provider):
+    """A provider's own invoices: amounts and dates only, nothing of the client's plan."""
+    return Invoice.objects.filter(organiser_id=provider.organiser_id, provider=provider).only(
+        "invoice_number", "service_date", "amount", "recorded_at"
+    )

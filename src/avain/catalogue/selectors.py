@@ -1,4 +1,8 @@
-from .models import Provider, ProviderContact, Service
+import datetime as dt
+
+from django.db.models import Q
+
+from .models import Provider, ProviderContact, Service, ServicePrice
 
 
 def provider_of_user(user) -> Provider | None:
@@ -14,3 +18,13 @@ def services_of(organiser_id: int):
 
 def providers_of(organiser_id: int):
     return Provider.objects.filter(organiser_id=organiser_id).order_by("name")
+
+
+def current_prices(organiser_id: int, day: dt.date):
+    """The organiser's price list as it is in force on ``day``."""
+    return (
+        ServicePrice.objects.filter(organiser_id=organiser_id, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("service")
+        .order_by("service__code")
+    )

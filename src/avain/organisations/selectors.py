@@ -18,3 +18,11 @@ def membership_with_role(user, roles) -> StaffMembership | None:
         if membership.role in roles:
             return membership
     return None
+
+
+def organiser_staff(organiser_id: int):
+    return (
+        StaffMembership.objects.filter(organiser_id=organiser_id, active=True)
+        .select_related("user", "unit")
+        .order_by("user__last_name", "user__first_name", "role")
+    )

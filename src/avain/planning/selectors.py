@@ -1,4 +1,4 @@
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
 from avain.core.money import ZERO
@@ -52,3 +52,19 @@ def plan_waiting(case: HBCase, status: PlanStatus) -> SupportPlan | None:
 
 def plan_total(plan: SupportPlan):
     return plan.lines.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+# Counts below this are shown only as "fewer than", so that no person can be singled out from aggregate figures.
+SMALL_COUNT = 5
+
+
+def suppressed_step_counts(organiser_id: int) -> list[tuple[str, int | None]]:
+    """How many cases are at each step of the journey; ``None`` stands for a count of 1 to SMALL_COUNT - 1."""
+    counts = dict(
+        HBCase.objects.filter(organiser_id=organiser_id).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    rows = []
+    for status in CaseStatus:
+        n = counts.get(status.value, 0)
+        rows.append((status.label, None if 0 < n < SMALL_COUNT else n))
+    return rows

@@ -7,18 +7,24 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from avain.catalogue.selectors import provider_of_user
+from avain.accounts.selectors import invoices_for_provider
+from avain.catalogue.selectors import current_prices, provider_of_user
+from avain.core.clock import today
 from avain.organisations.models import Role
-from avain.organisations.selectors import staff_memberships
+from avain.organisations.selectors import organiser_staff, staff_memberships
 from avain.people.selectors import client_of_user, clients_helped_by
+from avain.planning.selectors import suppressed_step_counts
 
 from .demo import PERSONAS
 
 
 @login_required
 def home(request):
-    """Send each person to where their work is: staff to the queue, a client to their own HB page."""
-    roles = {m.role for m in staff_memberships(request.user)}
+    """Send each person to where their work is: staff to their queue, a client to their own HB page."""
+    memberships = staff_memberships(request.user)
+    roles = {m.role for m in memberships}
+    if roles and not request.user.is_verified():
+        return redirect("login_second_factor")
     if roles & {Role.SOCIAL_WORKER, Role.APPROVER}:
         return redirect("work_queue")
     if Role.FINANCE in roles:
@@ -26,13 +32,21 @@ def home(request):
     client = client_of_user(request.user)
     if client is not None:
         return redirect("portal_home", client.pk)
+    provider = provider_of_user(request.user)
+    admin = next((m for m in memberships if m.role == Role.ORGANISER_ADMIN), None)
+    researcher = next((m for m in memberships if m.role == Role.RESEARCHER), None)
     return render(
         request,
         "portal/home.html",
         {
             "helped_clients": clients_helped_by(request.user),
-            "provider": provider_of_user(request.user),
-            "roles": roles,
+            "provider": provider,
+            "provider_invoices": invoices_for_provider(provider)[:100] if provider else [],
+            "admin": admin,
+            "price_list": current_prices(admin.organiser_id, today()) if admin else [],
+            "staff": organiser_staff(admin.organiser_id) if admin else [],
+            "researcher": researcher,
+            "step_counts": suppressed_step_counts(researcher.organiser_id) if researcher else [],
         },
     )
 

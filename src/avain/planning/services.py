@@ -276,6 +276,17 @@ def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
     """
     case = _locked_case(case)
     _refuse_unless(case, CaseStatus.APPROVED)
+    budget_period = Period(case.period_start, case.period_end)
+    if not (budget_period.contains(period.start) and budget_period.contains(period.end)):
+        # The budget was priced for its own period; granting it for other dates would grant unpriced money.
+        raise ValidationError(
+            _("The decision period must be within the budget period %(start)s–%(end)s."),
+            code="period_outside_budget",
+            params={
+                "start": formats.date_format(case.period_start, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(case.period_end, "SHORT_DATE_FORMAT"),
+            },
+        )
     plan = case.plans.get(status=PlanStatus.APPROVED, decision__isnull=True)
     lines = list(plan.lines.all())
     amount = money_sum(line.amount for line in lines)

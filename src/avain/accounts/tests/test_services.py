@@ -354,3 +354,13 @@ def test_after_any_sequence_of_invoices_the_entries_sum_to_what_is_left(sequence
         assert Invoice.objects.filter(account=account).count() == len(numbers_used)
         assert LedgerEntry.objects.filter(account=account, kind=EntryKind.SPENDING).count() == len(numbers_used)
         transaction.set_rollback(True)
+
+
+def test_a_decision_period_outside_the_budget_period_is_refused():
+    from avain.testing import case_approved
+
+    case = case_approved()
+    late = Period(case.period_start, case.period_end + dt.timedelta(days=1))
+    refused("period_outside_budget", grant_budget, case=case, decided_by=case.worker, period=late)
+    account = grant_budget(case=case, decided_by=case.worker, period=Period(case.period_start, case.period_end))
+    assert account.decision.period_end == case.period_end

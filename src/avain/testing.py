@@ -30,11 +30,8 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import models
-from stdnum import iban as stdnum_iban
-from stdnum.fi import hetu as stdnum_hetu
-from stdnum.fi import ytunnus as stdnum_ytunnus
 
-from avain.core import clock
+from avain.core import clock, identifiers
 from avain.core.models import User
 from avain.core.periods import Period
 from avain.organisations.models import Organiser, Role, StaffMembership, Unit
@@ -92,16 +89,14 @@ def _next() -> int:
 
 # --- Valid Finnish identifiers ------------------------------------------------------------------------------
 
-_HETU_CONTROL = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 _HETU_INDIVIDUALS = 898  # individual numbers 002–899; 900–999 are temporary codes and are refused
 
 
 def valid_hetu(n: int, *, born: dt.date | None = None) -> str:
     """The ``n``-th of a sequence of distinct, valid Finnish personal identity codes (``n`` ≥ 0).
 
-    Different ``n`` always give different codes. Without ``born`` the birth dates start at 1 January 1980
-    (adults, century sign ``-``); with ``born`` the code is for that birth date (century sign ``-`` for the
-    1900s, ``A`` for the 2000s) and ``n`` picks the individual number (0 ≤ n < 898).
+    Different ``n`` always give different codes. Without ``born`` the birth dates start at 1 January 1980;
+    with ``born`` the code is for that birth date and ``n`` picks the individual number (0 ≤ n < 898).
     """
     if n < 0:
         raise ValueError("n must be zero or more")
@@ -109,40 +104,20 @@ def valid_hetu(n: int, *, born: dt.date | None = None) -> str:
         born = dt.date(1980, 1, 1) + dt.timedelta(days=n // _HETU_INDIVIDUALS)
     elif n >= _HETU_INDIVIDUALS:
         raise ValueError("only 898 individual numbers exist for one birth date")
-    individual = 2 + n % _HETU_INDIVIDUALS
-    if 1900 <= born.year <= 1999:
-        sign = "-"
-    elif 2000 <= born.year <= 2099:
-        sign = "A"
-    else:
-        raise ValueError("birth year must be in 1900–2099")
-    digits = f"{born:%d%m%y}{individual:03d}"
-    code = f"{born:%d%m%y}{sign}{individual:03d}{_HETU_CONTROL[int(digits) % 31]}"
-    stdnum_hetu.validate(code)
-    return code
+    return identifiers.personal_identity_code(born, 2 + n % _HETU_INDIVIDUALS)
 
 
 def valid_business_id(n: int) -> str:
     """The ``n``-th of a sequence of distinct, valid business IDs (Y-tunnus), formatted ``1234567-8``."""
     base = 2_000_000 + n * 7
-    while True:
-        digits = f"{base:07d}"
-        remainder = sum(w * int(d) for w, d in zip((7, 9, 10, 5, 8, 4, 2), digits)) % 11
-        if remainder != 1:  # a remainder of one gives no valid check digit; take the next number
-            break
+    while (code := identifiers.business_id(base)) is None:  # no check digit exists for this one: take the next
         base += 1
-    check = 0 if remainder == 0 else 11 - remainder
-    code = f"{digits}-{check}"
-    stdnum_ytunnus.validate(code)
     return code
 
 
 def valid_iban(n: int) -> str:
     """The ``n``-th of a sequence of distinct, valid Finnish IBANs (compact form, ``FI`` + 16 digits)."""
-    bban = f"{123456:06d}{n:08d}"
-    code = f"FI{stdnum_iban.calc_check_digits('FI00' + bban)}{bban}"
-    stdnum_iban.validate(code)
-    return code
+    return identifiers.finnish_iban(f"123456{n:07d}")
 
 
 # --- People and organisations ------------------------------------------------------------------------------

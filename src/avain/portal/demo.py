@@ -19,15 +19,12 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from stdnum import iban as stdnum_iban
-from stdnum import luhn
-from stdnum.fi import hetu, ytunnus
 
 from avain.accounts import services as accounts_services
 from avain.accounts.models import BudgetAccount, Invoice
 from avain.catalogue.models import Provider, ProviderContact, ProviderKind, Service, ServicePrice
 from avain.catalogue.models import Unit as PriceUnit
-from avain.core import clock
+from avain.core import clock, identifiers
 from avain.core.periods import Period
 from avain.organisations.models import Organiser, Role, StaffMembership, Unit
 from avain.people import services as people_services
@@ -119,41 +116,18 @@ PRICE_CHANGE_ON = dt.date(2026, 7, 1)
 
 
 def _business_id(first_seven: str) -> str:
-    """A Y-tunnus: seven digits and the weighted modulus-11 check digit."""
-    weights = (7, 9, 10, 5, 8, 4, 2)
-    remainder = sum(w * int(d) for w, d in zip(weights, first_seven)) % 11
-    if remainder == 1:  # such numbers are never given out; pick other digits
+    value = identifiers.business_id(first_seven)
+    if value is None:  # such numbers are never given out; pick other digits
         raise ValueError(f"{first_seven} cannot be made a business ID")
-    check = 0 if remainder == 0 else 11 - remainder
-    value = f"{first_seven}-{check}"
-    assert ytunnus.is_valid(value), value
     return value
-
-
-def _iban(bank_and_account: str) -> str:
-    """A Finnish IBAN from the 13 first digits of the account: adds the Luhn digit of the domestic account
-    number, then the IBAN check digits."""
-    bban = bank_and_account + luhn.calc_check_digit(bank_and_account)
-    value = f"FI{stdnum_iban.calc_check_digits('FI00' + bban)}{bban}"
-    assert stdnum_iban.is_valid(value), value
-    return value
-
-
-HETU_CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 
 def _hetu(birth_date: str, individual: int) -> str:
-    """A personal identity code. The individual number is odd for men and even for women.
+    """Made-up codes use individual numbers 002–899, so one can in principle equal a real person's: demo only."""
+    return identifiers.personal_identity_code(dt.date.fromisoformat(birth_date), individual)
 
-    Only 002–899 pass the application's validator (900–999 are temporary codes it refuses), so a made-up
-    code can in principle equal a real person's; these are used for demo data only.
-    """
-    born = dt.date.fromisoformat(birth_date)
-    century_sign = "-" if born.year < 2000 else "A"
-    digits = f"{born:%d%m%y}{individual:03d}"
-    value = f"{born:%d%m%y}{century_sign}{individual:03d}{HETU_CHECK_CHARACTERS[int(digits) % 31]}"
-    assert hetu.is_valid(value), value
-    return value
+
+_iban = identifiers.finnish_iban
 
 
 def _at(moment: str) -> dt.datetime:

@@ -39,7 +39,7 @@ class ProviderContact(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_contact")
 
 
-class Unit(models.TextChoices):
+class ServiceUnit(models.TextChoices):
     HOUR = "hour", _("hour")
     VISIT = "visit", _("visit")
     DAY = "day", _("day")
@@ -56,7 +56,7 @@ class Service(models.Model):
     name_fi = models.CharField(_("name in Finnish"), max_length=200)
     name_sv = models.CharField(_("name in Swedish"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(_("unit"), max_length=10, choices=ServiceUnit.choices)
 
     class Meta:
         ordering = ["code"]

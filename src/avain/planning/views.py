@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from avain.core.periods import Period
@@ -197,11 +198,26 @@ def _answers(plan: SupportPlan | None) -> list[tuple[str, str]]:
 # --- The client's portal (the client, or someone the client has let in) ---
 
 
+# The steps as the client reads them: plain words, spoken to the client.
+CLIENT_STEPS = {
+    CaseStatus.NEEDS_ASSESSMENT: gettext_lazy("Your needs are being assessed"),
+    CaseStatus.PLANNING: gettext_lazy("You are writing your support plan"),
+    CaseStatus.REVIEW: gettext_lazy("Your social worker is reading your plan"),
+    CaseStatus.APPROVAL: gettext_lazy("Your plan is waiting for approval"),
+    CaseStatus.APPROVED: gettext_lazy("Your plan is approved"),
+    CaseStatus.ACTIVE: gettext_lazy("Your budget is in use"),
+}
+
+
 @portal_access(WHAT.PLAN)
 def portal_home(request, client):
     case = selectors.current_case(client)
     plan = selectors.latest_plan(case) if case else None
-    return render(request, "planning/portal_home.html", {"client": client, "case": case, "plan": plan})
+    return render(
+        request,
+        "planning/portal_home.html",
+        {"client": client, "case": case, "plan": plan, "step": CLIENT_STEPS.get(case.status) if case else None},
+    )
 
 
 @portal_access(WHAT.PLAN, edit=True)

@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from avain.accounts import services as accounts_services
 from avain.accounts.models import BudgetAccount, Invoice
 from avain.catalogue.models import Provider, ProviderContact, ProviderKind, Service, ServicePrice
-from avain.catalogue.models import Unit as PriceUnit
+from avain.catalogue.models import ServiceUnit
 from avain.core import clock, identifiers
 from avain.core.periods import Period
 from avain.organisations.models import Organiser, Role, StaffMembership, Unit
@@ -189,18 +189,18 @@ def _link_user(client: Client, user) -> None:
 
 # code, Finnish, Swedish, English, unit
 SERVICES = [
-    ("KOTIP", "Kotipalvelu", "Hemservice", "Home help", PriceUnit.HOUR),
-    ("LKOTIP", "Lapsiperheiden kotipalvelu", "Hemservice för barnfamiljer", "Home help for families with children", PriceUnit.HOUR),
-    ("PERHE", "Perhetyö", "Familjearbete", "Family work", PriceUnit.HOUR),
-    ("TUKIH", "Tukihenkilötoiminta", "Stödpersonsverksamhet", "Support person", PriceUnit.HOUR),
-    ("HAPU", "Henkilökohtainen apu", "Personlig assistans", "Personal assistance", PriceUnit.HOUR),
-    ("ASUMO", "Asumisen ohjaus", "Boendehandledning", "Housing guidance", PriceUnit.HOUR),
-    ("PAIVA", "Päivätoiminta", "Dagverksamhet", "Day activity", PriceUnit.DAY),
-    ("KULJ", "Kuljetuspalvelu", "Färdtjänst", "Transport service", PriceUnit.KM),
-    ("SOPEU", "Sopeutumisvalmennus", "Anpassningsträning", "Adaptation coaching", PriceUnit.DAY),
-    ("VERTA", "Vertaistukiryhmä", "Kamratstödsgrupp", "Peer support group", PriceUnit.VISIT),
-    ("VAPAA", "Ohjattu vapaa-ajan toiminta", "Handledd fritidsverksamhet", "Guided leisure activity", PriceUnit.VISIT),
-    ("KESKU", "Keskusteluapu", "Samtalsstöd", "Counselling", PriceUnit.VISIT),
+    ("KOTIP", "Kotipalvelu", "Hemservice", "Home help", ServiceUnit.HOUR),
+    ("LKOTIP", "Lapsiperheiden kotipalvelu", "Hemservice för barnfamiljer", "Home help for families with children", ServiceUnit.HOUR),
+    ("PERHE", "Perhetyö", "Familjearbete", "Family work", ServiceUnit.HOUR),
+    ("TUKIH", "Tukihenkilötoiminta", "Stödpersonsverksamhet", "Support person", ServiceUnit.HOUR),
+    ("HAPU", "Henkilökohtainen apu", "Personlig assistans", "Personal assistance", ServiceUnit.HOUR),
+    ("ASUMO", "Asumisen ohjaus", "Boendehandledning", "Housing guidance", ServiceUnit.HOUR),
+    ("PAIVA", "Päivätoiminta", "Dagverksamhet", "Day activity", ServiceUnit.DAY),
+    ("KULJ", "Kuljetuspalvelu", "Färdtjänst", "Transport service", ServiceUnit.KM),
+    ("SOPEU", "Sopeutumisvalmennus", "Anpassningsträning", "Adaptation coaching", ServiceUnit.DAY),
+    ("VERTA", "Vertaistukiryhmä", "Kamratstödsgrupp", "Peer support group", ServiceUnit.VISIT),
+    ("VAPAA", "Ohjattu vapaa-ajan toiminta", "Handledd fritidsverksamhet", "Guided leisure activity", ServiceUnit.VISIT),
+    ("KESKU", "Keskusteluapu", "Samtalsstöd", "Counselling", ServiceUnit.VISIT),
 ]
 
 # Unit prices from 1 January 2026. A second price means a change from 1 July 2026 (the first is then closed).

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # PostgreSQL features; imports and runs on SQLite too (does nothing there)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",

@@ -56,7 +56,9 @@ __all__ = [
     "default_answers",
     "default_period",
     "login_verified",
+    "make_assistant",
     "make_client",
+    "make_close_one",
     "make_organiser",
     "make_provider",
     "make_provider_contact",
@@ -235,6 +237,28 @@ def make_client(
         client.user = make_user(username, first_name=client.first_name, last_name=client.last_name, password=password)
         client.save(update_fields=["user"])
     return client
+
+
+def make_assistant(organiser: Organiser, username: str | None = None, *, password: str | None = None) -> User:
+    """An HB assistant of the organiser: someone a client may let see or edit their plan."""
+    from avain.people.models import AssistantBackground, HBAssistant
+
+    user = make_user(username, first_name="Sari", password=password)
+    HBAssistant.objects.create(organiser=organiser, user=user, background=AssistantBackground.VOLUNTEER)
+    return user
+
+
+def make_close_one(client, name: str = "Liisa Läheinen", *, with_login: bool = False, relationship: str = "sisko"):
+    """A person in the client's network map; with ``with_login`` they can sign in and be given access."""
+    from avain.people.models import CloseOne
+
+    return CloseOne.objects.create(
+        organiser_id=client.organiser_id,
+        client=client,
+        name=name,
+        relationship=relationship,
+        user=make_user(first_name=name.split()[0]) if with_login else None,
+    )
 
 
 # --- Catalogue -----------------------------------------------------------------------------------------------

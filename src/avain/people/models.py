@@ -59,6 +59,10 @@ class CloseOne(models.Model):
     name = models.CharField(_("name"), max_length=200)
     relationship = models.CharField(_("relationship"), max_length=100)
     helps_with = models.TextField(_("helps with"), blank=True)
+    # Set when the close one has their own sign-in; only then can the client let them see or edit the plan.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="close_one_of"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -4,7 +4,7 @@ from django.http import Http404
 from avain.organisations.models import StaffMembership
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 
-from .models import AccessLogEntry, Client, Delegation
+from .models import AccessLogEntry, Client, CloseOne, Delegation, HBAssistant
 
 
 def clients_for_staff(membership: StaffMembership) -> QuerySet[Client]:
@@ -42,3 +42,21 @@ def clients_helped_by(user) -> QuerySet[Client]:
 
 def access_log_for_client(client: Client) -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.filter(organiser_id=client.organiser_id, client=client).select_related("actor")
+
+
+def active_delegations(client: Client) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(
+        organiser_id=client.organiser_id, client=client, withdrawn_at__isnull=True
+    ).select_related("user")
+
+
+def close_ones_of(client: Client) -> QuerySet[CloseOne]:
+    return CloseOne.objects.filter(organiser_id=client.organiser_id, client=client)
+
+
+def delegation_candidates(client: Client) -> list:
+    """Who the client may let in: their own close ones who have a sign-in, and the organiser's HB assistants."""
+    users = {c.user for c in close_ones_of(client).filter(user__isnull=False).select_related("user")}
+    users |= {a.user for a in HBAssistant.objects.filter(organiser_id=client.organiser_id).select_related("user")}
+    users.discard(client.user)
+    return sorted(users, key=lambda user: (user.last_name, user.first_name, user.pk))

@@ -6,7 +6,8 @@ from avain.core import clock
 from avain.core.validators import normalise_personal_identity_code, validate_personal_identity_code
 from avain.organisations.models import Organiser
 
-from .models import AccessLogEntry, Client, Delegation
+from .models import AccessLogEntry, Client, CloseOne, Delegation
+from .selectors import delegation_candidates
 
 
 def create_client(
@@ -52,6 +53,14 @@ def log_access(*, actor, client: Client, what: str, grounds: str, actor_role: st
 
 
 def grant_delegation(*, client: Client, user, access: str) -> Delegation:
+    """Let a close one or an HB assistant read (or also edit) the client's plan and budget; replaces an earlier grant."""
+    if access not in Delegation.Access.values:
+        raise ValidationError(_("Choose whether they may only read or also edit."), code="unknown_access")
+    if user not in delegation_candidates(client):
+        raise ValidationError(
+            _("You can give access only to your close ones who have a sign-in, or to an HB assistant."),
+            code="not_a_candidate",
+        )
     with transaction.atomic():
         Delegation.objects.select_for_update().filter(
             organiser_id=client.organiser_id, client=client, user=user, withdrawn_at__isnull=True
@@ -59,3 +68,39 @@ def grant_delegation(*, client: Client, user, access: str) -> Delegation:
         return Delegation.objects.create(
             organiser_id=client.organiser_id, client=client, user=user, access=access, granted_at=clock.now()
         )
+
+
+def withdraw_delegation(*, client: Client, delegation_id: int) -> None:
+    """The client takes back a permission. From the next request on, the delegate is refused."""
+    with transaction.atomic():
+        updated = Delegation.objects.filter(
+            organiser_id=client.organiser_id, client=client, pk=delegation_id, withdrawn_at__isnull=True
+        ).update(withdrawn_at=clock.now())
+    if not updated:
+        raise ValidationError(_("This permission has already been withdrawn."), code="already_withdrawn")
+
+
+def add_close_one(*, client: Client, name: str, relationship: str, helps_with: str = "") -> CloseOne:
+    close_one = CloseOne(
+        organiser_id=client.organiser_id,
+        client=client,
+        name=name.strip(),
+        relationship=relationship.strip(),
+        helps_with=helps_with.strip(),
+    )
+    close_one.full_clean()
+    close_one.save()
+    return close_one
+
+
+def remove_close_one(*, client: Client, close_one_id: int) -> None:
+    """Remove a person from the network map; any access they were given goes with them."""
+    with transaction.atomic():
+        close_one = CloseOne.objects.filter(organiser_id=client.organiser_id, client=client, pk=close_one_id).first()
+        if close_one is None:
+            raise ValidationError(_("This person is no longer in your network map."), code="not_found")
+        if close_one.user_id:
+            Delegation.objects.filter(
+                organiser_id=client.organiser_id, client=client, user_id=close_one.user_id, withdrawn_at__isnull=True
+            ).update(withdrawn_at=clock.now())
+        close_one.delete()

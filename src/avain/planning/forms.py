@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service
 
-from .models import SupportPlan
+from .models import Frequency, SupportPlan
 
 
 class PeriodForm(forms.Form):
@@ -42,13 +42,20 @@ def _positive(value: Decimal | None) -> Decimal | None:
 class NeedLineForm(forms.Form):
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
     quantity = forms.DecimalField(
-        label=_("Quantity in the period"), max_digits=9, decimal_places=2, localize=True, validators=[_positive]
+        label=_("Quantity"), max_digits=9, decimal_places=2, localize=True, validators=[_positive]
+    )
+    # Not required: a form sent without it (an older page, a script) counts the quantity over the whole period.
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Frequency.choices, required=False, initial=Frequency.PERIOD
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args, organiser_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(organiser_id=organiser_id).order_by("code")
+
+    def clean_frequency(self) -> str:
+        return self.cleaned_data.get("frequency") or Frequency.PERIOD
 
 
 NeedLineFormSet = forms.formset_factory(NeedLineForm, extra=2, can_delete=True)

@@ -1,11 +1,18 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service
 from avain.core.fields import MoneyField
+from avain.core.periods import Period
 from avain.organisations.models import Organiser
 from avain.people.models import Client
+
+from . import calculation
 
 
 class CaseStatus(models.TextChoices):
@@ -16,6 +23,64 @@ class CaseStatus(models.TextChoices):
     APPROVED = "approved", _("approved, waiting for the decision")
     ACTIVE = "active", _("budget granted and in use")
     DECLINED = "declined", _("the client chose ordinary services")
+
+
+class Frequency(models.TextChoices):
+    """How a need's quantity is counted: "quantity per <frequency>" (see calculation.period_units)."""
+
+    PERIOD = calculation.PER_PERIOD, _("in the whole period (total)")
+    WEEK = calculation.PER_WEEK, _("per week")
+    MONTH = calculation.PER_MONTH, _("per month")
+
+
+class Rounding(models.TextChoices):
+    CENT = calculation.TO_CENT, _("to the cent")
+    EURO = calculation.TO_EURO, _("to the whole euro, half up")
+
+
+class BudgetRule(models.Model):
+    """The organiser's rule that shapes the computed budget, in force from ``valid_from`` to ``valid_to`` inclusive.
+
+    The rule in force on the first day of a case's budget period applies to the whole period
+    (see docs/budget-calculation.md). Rules are added with ``services.add_budget_rule``, which refuses overlaps.
+    """
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, related_name="budget_rules")
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    percentage = models.DecimalField(
+        _("percentage of the computed value"), max_digits=5, decimal_places=2, default=Decimal(100)
+    )
+    cap = MoneyField(_("upper limit of the budget"), null=True, blank=True)
+    rounding = models.CharField(_("rounding of the budget"), max_length=10, choices=Rounding.choices, default=Rounding.CENT)
+
+    class Meta:
+        ordering = ["organiser", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organiser", "valid_from"], name="budget_rule_unique_start"),
+            models.CheckConstraint(condition=models.Q(percentage__gte=0), name="budget_rule_percentage_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(cap__isnull=True) | models.Q(cap__gte=0), name="budget_rule_cap_not_negative"
+            ),
+            models.CheckConstraint(condition=models.Q(rounding__in=Rounding.values), name="budget_rule_rounding_known"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="budget_rule_valid_to_after_from",
+            ),
+            # Rounding up to the euro must never go over the cap: with euro rounding the cap is whole euros.
+            models.CheckConstraint(
+                condition=models.Q(rounding=Rounding.CENT)
+                | models.Q(cap__isnull=True)
+                | Exact(Mod(models.F("cap"), models.Value(100), output_field=models.BigIntegerField()), 0),
+                name="budget_rule_euro_cap_whole_euros",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organiser_id} {self.valid_from}"
+
+    def as_input(self) -> calculation.RuleInput:
+        return calculation.RuleInput(self.valid_from, self.valid_to, self.percentage, self.cap, self.rounding)
 
 
 class HBCase(models.Model):
@@ -33,6 +98,16 @@ class HBCase(models.Model):
     wishes = models.TextField(_("what the client wants from life"), blank=True)
     needs_summary = models.TextField(_("what help and support the client needs"), blank=True)
     budget_total = MoneyField(_("computed budget"), null=True, blank=True)
+    # How the organiser's rule shaped the budget, stored with it so the page explains it as it was computed.
+    # budget_lines_total + the three effects == budget_total (see calculation.apply_rules).
+    budget_lines_total = MoneyField(_("services in total"), null=True, blank=True)
+    budget_rule = models.ForeignKey(BudgetRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    budget_percentage = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    budget_percentage_effect = MoneyField(null=True, blank=True)
+    budget_cap = MoneyField(null=True, blank=True)
+    budget_cap_effect = MoneyField(null=True, blank=True)
+    budget_rounding = models.CharField(max_length=10, choices=Rounding.choices, blank=True)
+    budget_rounding_effect = MoneyField(null=True, blank=True)
     budget_computed_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(_("why the client chose ordinary services"), blank=True)
@@ -57,35 +132,66 @@ class HBCase(models.Model):
 
 
 class NeedLine(models.Model):
-    """A service the client would otherwise get, and how much of it over the budget period."""
+    """A service the client would otherwise get, and how much of it: ``quantity`` per ``frequency``."""
 
     organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
     case = models.ForeignKey(HBCase, on_delete=models.CASCADE, related_name="needs")
     service = models.ForeignKey(Service, on_delete=models.PROTECT)
     quantity = models.DecimalField(_("quantity"), max_digits=9, decimal_places=2)
+    frequency = models.CharField(_("how often"), max_length=10, choices=Frequency.choices, default=Frequency.PERIOD)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="need_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="need_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(frequency__in=Frequency.values), name="need_frequency_known"),
+        ]
 
 
 class BudgetLine(models.Model):
-    """One explained line of the computed budget: quantity × unit price = amount, as priced at computation time."""
+    """One explained line of the computed budget, as priced at computation time:
+    quantity per frequency × unit price × the piece ``valid_from``–``valid_to`` in the frequency's units = amount.
+
+    The piece's units (share of the period, weeks or months) follow exactly from the frequency, the dates and the
+    case's budget period (``calculation.period_units``).
+    """
 
     organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
     case = models.ForeignKey(HBCase, on_delete=models.CASCADE, related_name="budget_lines")
     service_code = models.CharField(max_length=20)
-    service_name = models.CharField(max_length=200)
+    service_name_fi = models.CharField(max_length=200)
+    service_name_sv = models.CharField(max_length=200, blank=True)
+    service_name_en = models.CharField(max_length=200, blank=True)
     unit = models.CharField(max_length=10)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.PERIOD)
     valid_from = models.DateField()
     valid_to = models.DateField()
-    quantity = models.DecimalField(max_digits=12, decimal_places=4)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4)  # per frequency
     unit_price = MoneyField()
     amount = MoneyField()
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def service_name(self) -> calculation.LocalizedName:
+        return calculation.LocalizedName(self.service_name_fi, self.service_name_sv, self.service_name_en)
+
+    def explained(self, budget_period: Period) -> calculation.ExplainedLine:
+        piece = Period(self.valid_from, self.valid_to)
+        return calculation.ExplainedLine(
+            service_code=self.service_code,
+            service_name=self.service_name,
+            unit=self.unit,
+            frequency=self.frequency,
+            quantity=self.quantity,
+            period=piece,
+            period_days=budget_period.days,
+            units=calculation.period_units(self.frequency, piece, budget_period),
+            unit_price=self.unit_price,
+            amount=self.amount,
+        )
 
 
 class PlanStatus(models.TextChoices):

@@ -1,11 +1,27 @@
-from django.db.models import Count, QuerySet, Sum
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from avain.catalogue.models import ServicePrice
 from avain.core.money import ZERO
+from avain.core.periods import Period
 from avain.organisations.models import Role, StaffMembership
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 
-from .models import CaseStatus, HBCase, PlanStatus, SupportPlan
+from .calculation import (
+    TO_CENT,
+    LocalizedName,
+    NeedInput,
+    PriceInput,
+    RuledBudget,
+    RuleInput,
+    apply_rules,
+    calculate_budget,
+)
+from .explanation import BudgetExplanation, from_snapshot
+from .models import BudgetRule, CaseStatus, Decision, HBCase, PlanStatus, SupportPlan
 
 
 def cases_for_staff(membership: StaffMembership) -> QuerySet[HBCase]:
@@ -68,3 +84,81 @@ def suppressed_step_counts(organiser_id: int) -> list[tuple[str, int | None]]:
         n = counts.get(status.value, 0)
         rows.append((status.label, None if 0 < n < SMALL_COUNT else n))
     return rows
+
+
+# --- The budget: its inputs, a fresh calculation, and the explanation as stored -----------------------------------
+
+
+def budget_rule_in_force(organiser_id: int, day: dt.date) -> BudgetRule | None:
+    """The organiser's budget rule in force on ``day``; the budget uses the one in force on its period's first day."""
+    return (
+        BudgetRule.objects.filter(organiser_id=organiser_id, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def compute_budget(case: HBCase, needs: Sequence) -> tuple[BudgetExplanation, BudgetRule | None]:
+    """The budget for ``needs`` (objects with ``service``, ``quantity`` and ``frequency``) in the case's period.
+
+    Reads the prices and the rule; writes nothing. Raises ``calculation.MissingPrice``.
+    """
+    period = Period(case.period_start, case.period_end)
+    services = {n.service.pk: n.service for n in needs}
+    prices = [
+        PriceInput(services[p.service_id].code, p.unit_price, p.valid_from, p.valid_to)
+        for p in ServicePrice.objects.filter(organiser_id=case.organiser_id, service_id__in=services)
+    ]
+    inputs = [
+        NeedInput(
+            n.service.code,
+            LocalizedName(n.service.name_fi, n.service.name_sv, n.service.name_en),
+            n.service.unit,
+            n.quantity,
+            n.frequency,
+        )
+        for n in needs
+    ]
+    calculation = calculate_budget(inputs, prices, period)
+    rule = budget_rule_in_force(case.organiser_id, period.start)
+    ruled = apply_rules(calculation, rule.as_input() if rule else None)
+    return BudgetExplanation.of(calculation, ruled), rule
+
+
+def _ruled_of_case(case: HBCase) -> RuledBudget:
+    if case.budget_rule_id is None:
+        rule = None
+    else:
+        rule = RuleInput(
+            valid_from=case.budget_rule.valid_from,
+            valid_to=case.budget_rule.valid_to,
+            percentage=case.budget_percentage,
+            cap=case.budget_cap,
+            rounding=case.budget_rounding or TO_CENT,
+        )
+    after_percentage = case.budget_lines_total + case.budget_percentage_effect
+    after_cap = after_percentage + case.budget_cap_effect
+    return RuledBudget(case.budget_lines_total, rule, after_percentage, after_cap, case.budget_total)
+
+
+def case_budget_explanation(case: HBCase) -> BudgetExplanation | None:
+    """The case's budget as it was computed and stored (lines and the rule's effects); None before it is computed."""
+    if case.budget_total is None or case.budget_lines_total is None:
+        return None
+    period = Period(case.period_start, case.period_end)
+    lines = tuple(line.explained(period) for line in case.budget_lines.all())
+    return BudgetExplanation(period, lines, _ruled_of_case(case))
+
+
+def decision_budget_explanation(decision: Decision) -> BudgetExplanation | None:
+    """The budget explanation of a decision, read from its snapshot only: no prices, rules or needs are read."""
+    return from_snapshot(decision.snapshot)
+
+
+def budget_explanation(case: HBCase) -> BudgetExplanation | None:
+    """The budget to show for a case: as decided once there is a decision, otherwise as computed."""
+    decision = Decision.objects.filter(case=case).first()
+    if decision is not None:
+        return decision_budget_explanation(decision)
+    return case_budget_explanation(case)

@@ -1,24 +1,43 @@
 """Every write of the HB journey, one function per business action. Each checks the case's state first."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from avain.catalogue.models import Service, ServicePrice
+from avain.catalogue.models import Service
 from avain.core import clock
 from avain.core.money import ZERO, money_sum, to_money
 from avain.core.periods import Period
 from avain.people.models import Client
 
-from .calculation import MissingPrice, NeedInput, PriceInput, calculate_budget
-from .models import BudgetLine, CaseStatus, Decision, HBCase, NeedLine, PlanApproval, PlanLine, PlanReview, PlanStatus, SupportPlan
+from . import selectors
+from .calculation import MissingPrice
+from .explanation import BudgetComparison, BudgetExplanation, compare, to_snapshot
+from .models import (
+    BudgetLine,
+    BudgetRule,
+    CaseStatus,
+    Decision,
+    Frequency,
+    HBCase,
+    NeedLine,
+    PlanApproval,
+    PlanLine,
+    PlanReview,
+    PlanStatus,
+    Rounding,
+    SupportPlan,
+)
 
 OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.DECLINED]
-QUANTITY_STEP = Decimal("0.01")  # NeedLine.quantity has two decimals
+QUANTITY_STEP = Decimal("0.01")  # NeedLine.quantity and BudgetRule.percentage have two decimals
+PERCENTAGE_MAX = Decimal("999.99")  # BudgetRule.percentage has five digits
 
 
 def _locked_case(case: HBCase) -> HBCase:
@@ -54,8 +73,9 @@ def open_case(*, client: Client, worker, period: Period) -> HBCase:
 @dataclass(frozen=True)
 class NeedEntry:
     service: Service
-    quantity: Decimal
+    quantity: Decimal  # per frequency
     note: str = ""
+    frequency: str = Frequency.PERIOD
 
 
 def _explain_missing_price(error: MissingPrice) -> ValidationError:
@@ -70,15 +90,28 @@ def _explain_missing_price(error: MissingPrice) -> ValidationError:
     )
 
 
-def record_needs(*, case: HBCase, actor, wishes: str, needs_summary: str, needs: list[NeedEntry]) -> HBCase:
-    """Save the wishes and the needs assessment and compute the budget from the prices of the budget period."""
+def _check_needs(case: HBCase, needs: list[NeedEntry]) -> None:
     for need in needs:
         if need.quantity is None or not need.quantity.is_finite() or need.quantity <= 0:
             raise ValidationError(_("The quantity must be more than zero."), code="quantity_not_positive")
         if need.quantity != need.quantity.quantize(QUANTITY_STEP):
             raise ValidationError(_("Give the quantity with at most two decimals."), code="quantity_too_precise")
+        if need.frequency not in Frequency.values:
+            raise ValidationError(_("Choose how often the quantity is counted."), code="frequency_unknown")
         if need.service.organiser_id != case.organiser_id:
             raise ValidationError(_("Choose a service from your organiser's price list."), code="foreign_service")
+
+
+def _budget_for(case: HBCase, needs: list[NeedEntry]) -> tuple[BudgetExplanation, BudgetRule | None]:
+    try:
+        return selectors.compute_budget(case, needs)
+    except MissingPrice as error:
+        raise _explain_missing_price(error) from error
+
+
+def record_needs(*, case: HBCase, actor, wishes: str, needs_summary: str, needs: list[NeedEntry]) -> HBCase:
+    """Save the wishes and the needs assessment and compute the budget from the prices of the budget period."""
+    _check_needs(case, needs)
     with transaction.atomic():
         case = _locked_case(case)
         _refuse_unless(case, CaseStatus.NEEDS_ASSESSMENT)
@@ -86,47 +119,120 @@ def record_needs(*, case: HBCase, actor, wishes: str, needs_summary: str, needs:
         case.needs_summary = needs_summary.strip()
         case.needs.all().delete()
         NeedLine.objects.bulk_create(
-            NeedLine(organiser_id=case.organiser_id, case=case, service=n.service, quantity=n.quantity, note=n.note)
+            NeedLine(
+                organiser_id=case.organiser_id,
+                case=case,
+                service=n.service,
+                quantity=n.quantity,
+                frequency=n.frequency,
+                note=n.note,
+            )
             for n in needs
         )
-        _compute_budget(case)
+        _compute_budget(case, needs)
         case.save()
     return case
 
 
-def _compute_budget(case: HBCase) -> None:
-    period = Period(case.period_start, case.period_end)
-    needs = list(case.needs.select_related("service"))
-    prices = [
-        PriceInput(p.service.code, p.unit_price, p.valid_from, p.valid_to)
-        for p in ServicePrice.objects.filter(
-            organiser_id=case.organiser_id, service__in=[n.service for n in needs]
-        ).select_related("service")
-    ]
-    try:
-        calculation = calculate_budget(
-            [NeedInput(n.service.code, n.service.name, n.service.unit, n.quantity) for n in needs], prices, period
-        )
-    except MissingPrice as error:
-        raise _explain_missing_price(error) from error
+def what_if_budget(*, case: HBCase, needs: list[NeedEntry]) -> BudgetComparison:
+    """Try quantities: the budget these needs would give, next to the saved one. Writes nothing at all.
+
+    The same checks and the same pure calculation as :func:`record_needs`, so what the worker tries is what saving
+    would store.
+    """
+    _check_needs(case, needs)
+    _refuse_unless(case, CaseStatus.NEEDS_ASSESSMENT)
+    trial, _rule = _budget_for(case, needs)
+    return compare(selectors.case_budget_explanation(case), trial)
+
+
+def _compute_budget(case: HBCase, needs: list[NeedEntry]) -> None:
+    explanation, rule = _budget_for(case, needs)
     case.budget_lines.all().delete()
     BudgetLine.objects.bulk_create(
         BudgetLine(
             organiser_id=case.organiser_id,
             case=case,
             service_code=line.service_code,
-            service_name=line.service_name,
+            service_name_fi=line.service_name.fi,
+            service_name_sv=line.service_name.sv,
+            service_name_en=line.service_name.en,
             unit=line.unit,
+            frequency=line.frequency,
             valid_from=line.period.start,
             valid_to=line.period.end,
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,
         )
-        for line in calculation.lines
+        for line in explanation.lines
     )
-    case.budget_total = calculation.total if needs else None
+    ruled = explanation.ruled
+    computed = bool(needs)
+    case.budget_total = ruled.total if computed else None
+    case.budget_lines_total = ruled.lines_total if computed else None
+    case.budget_rule = rule if computed else None
+    case.budget_percentage = ruled.percentage if computed else None
+    case.budget_percentage_effect = ruled.percentage_effect if computed else None
+    case.budget_cap = ruled.cap if computed else None
+    case.budget_cap_effect = ruled.cap_effect if computed else None
+    case.budget_rounding = ruled.rounding if computed else ""
+    case.budget_rounding_effect = ruled.rounding_effect if computed else None
     case.budget_computed_at = clock.now()
+
+
+def add_budget_rule(
+    *,
+    organiser,
+    actor,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    percentage: Decimal = Decimal(100),
+    cap: Decimal | None = None,
+    rounding: str = Rounding.CENT,
+) -> BudgetRule:
+    """Add the organiser's budget rule for ``valid_from``–``valid_to``. Rules of one organiser never overlap.
+
+    It applies to budgets computed from now on whose period starts on a day it is in force.
+    """
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError(_("The rule cannot end before it starts."), code="rule_period_reversed")
+    if percentage is None or not percentage.is_finite() or percentage < 0 or percentage > PERCENTAGE_MAX:
+        raise ValidationError(_("Give a percentage from 0 to 999.99."), code="percentage_out_of_range")
+    if percentage != percentage.quantize(QUANTITY_STEP):
+        raise ValidationError(_("Give the percentage with at most two decimals."), code="percentage_too_precise")
+    if cap is not None and (not cap.is_finite() or cap < 0 or cap != cap.quantize(QUANTITY_STEP)):
+        raise ValidationError(_("Give the upper limit in euros and cents, zero or more."), code="cap_invalid")
+    if rounding not in Rounding.values:
+        raise ValidationError(_("Choose how the budget is rounded."), code="rounding_unknown")
+    if rounding == Rounding.EURO and cap is not None and cap != cap.to_integral_value():
+        raise ValidationError(
+            _("When the budget is rounded to whole euros, give the upper limit in whole euros too."),
+            code="cap_not_whole_euros",
+        )
+    with transaction.atomic():
+        # Lock the organiser so that two rules cannot be added side by side and overlap.
+        type(organiser).objects.select_for_update().get(pk=organiser.pk)
+        overlapping = BudgetRule.objects.filter(organiser_id=organiser.pk).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+        )
+        if valid_to is not None:
+            overlapping = overlapping.filter(valid_from__lte=valid_to)
+        clash = overlapping.order_by("valid_from").first()
+        if clash is not None:
+            raise ValidationError(
+                _("Another budget rule is in force from %(start)s. End it before this one starts."),
+                code="rule_overlaps",
+                params={"start": formats.date_format(clash.valid_from, "SHORT_DATE_FORMAT")},
+            )
+        return BudgetRule.objects.create(
+            organiser_id=organiser.pk,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            percentage=percentage,
+            cap=cap,
+            rounding=rounding,
+        )
 
 
 def start_planning(*, case: HBCase, actor) -> SupportPlan:
@@ -307,24 +413,22 @@ def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
 
 
 def _decision_snapshot(case: HBCase, plan: SupportPlan, lines: list[PlanLine]) -> dict:
-    """What the decision was computed from, kept as it was so it reads the same after prices change."""
+    """What the decision was computed from, kept as it was so it reads the same after prices, rules or names change:
+    the explained budget lines (names in every language, quantities, frequencies, prices, periods, amounts), the
+    rule and its effects, the needs and the plan. ``selectors.decision_budget_explanation`` reads it back."""
     return {
-        "budget_period": [case.period_start.isoformat(), case.period_end.isoformat()],
-        "budget_total": str(case.budget_total),
-        "budget_lines": [
+        **to_snapshot(selectors.case_budget_explanation(case)),
+        "needs": [
             {
-                "service_code": b.service_code,
-                "service_name": b.service_name,
-                "unit": b.unit,
-                "valid_from": b.valid_from.isoformat(),
-                "valid_to": b.valid_to.isoformat(),
-                "quantity": str(b.quantity),
-                "unit_price": str(b.unit_price),
-                "amount": str(b.amount),
+                "service_code": n.service.code,
+                "service_name": {"fi": n.service.name_fi, "sv": n.service.name_sv, "en": n.service.name_en},
+                "unit": n.service.unit,
+                "quantity": str(n.quantity),
+                "frequency": n.frequency,
+                "note": n.note,
             }
-            for b in case.budget_lines.all()
+            for n in case.needs.select_related("service")
         ],
-        "needs": [{"service_code": n.service.code, "quantity": str(n.quantity)} for n in case.needs.select_related("service")],
         "plan_version": plan.version,
         "plan_lines": [{"id": line.pk, "description": line.description, "amount": str(line.amount)} for line in lines],
     }

@@ -15,7 +15,7 @@ from avain.people.models import AccessLogEntry
 from . import selectors, services
 from .access import case_for_staff
 from .forms import DeclineForm, NeedLineFormSet, NeedsForm, PeriodForm, PlanForm, PlanLineFormSet, ReviewForm
-from .models import CaseStatus, PlanStatus, SupportPlan
+from .models import CaseStatus, Frequency, PlanStatus, SupportPlan
 
 WHAT = AccessLogEntry.What
 
@@ -93,27 +93,38 @@ def client_decline(request, client_id: int):
 
 @staff_required(*CLIENT_DATA_ROLES)
 def case_needs(request, case_id: int):
+    """The needs assessment and the budget. Two actions: save and compute, or try the quantities without saving."""
     case = case_for_staff(request, case_id, WHAT.NEEDS)
     editable = case.status == CaseStatus.NEEDS_ASSESSMENT and request.staff.role == Role.SOCIAL_WORKER
     needs = list(case.needs.select_related("service"))
-    initial_lines = [{"service": n.service, "quantity": n.quantity, "note": n.note} for n in needs]
+    initial_lines = [{"service": n.service, "quantity": n.quantity, "frequency": n.frequency, "note": n.note} for n in needs]
     form = NeedsForm(request.POST or None, initial={"wishes": case.wishes, "needs_summary": case.needs_summary})
     formset = NeedLineFormSet(
         request.POST or None, initial=initial_lines, prefix="need", form_kwargs={"organiser_id": case.organiser_id}
     )
+    comparison = None
     if request.method == "POST" and editable and form.is_valid() and formset.is_valid():
         entries = [
-            services.NeedEntry(f.cleaned_data["service"], f.cleaned_data["quantity"], f.cleaned_data.get("note", ""))
+            services.NeedEntry(
+                f.cleaned_data["service"],
+                f.cleaned_data["quantity"],
+                f.cleaned_data.get("note", ""),
+                f.cleaned_data.get("frequency") or Frequency.PERIOD,
+            )
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
         try:
-            services.record_needs(case=case, actor=request.user, needs=entries, **form.cleaned_data)
+            if request.POST.get("action") == "try":
+                comparison = services.what_if_budget(case=case, needs=entries)
+            else:
+                services.record_needs(case=case, actor=request.user, needs=entries, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The needs are saved and the budget is computed."))
-            return redirect("case_needs", case.pk)
+            if comparison is None:
+                messages.success(request, _("The needs are saved and the budget is computed."))
+                return redirect("case_needs", case.pk)
     return render(
         request,
         "planning/case_needs.html",
@@ -123,7 +134,8 @@ def case_needs(request, case_id: int):
             "form": form,
             "formset": formset,
             "editable": editable,
-            "budget_lines": case.budget_lines.all(),
+            "budget": selectors.budget_explanation(case),
+            "comparison": comparison,
             "plan": selectors.latest_plan(case),
         },
     )
@@ -265,6 +277,7 @@ def portal_plan(request, client):
             "can_edit": can_edit,
             "saved_total": selectors.plan_total(plan),
             "left": case.budget_total - selectors.plan_total(plan),
+            "budget": selectors.budget_explanation(case),
             "returned_reviews": returned.reviews.all() if returned else [],
         },
     )
@@ -272,5 +285,5 @@ def portal_plan(request, client):
 
 def _plan_context_for_portal(client, case, plan) -> dict:
     context = _plan_context(case, plan) if case else {"plan": None}
-    context.update(client=client, case=case)
+    context.update(client=client, case=case, budget=selectors.budget_explanation(case) if case else None)
     return context

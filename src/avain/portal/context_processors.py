@@ -17,6 +17,8 @@ def _navigation(request) -> list[dict]:
         items.append((reverse("work_queue"), _("Work queue")))
     if roles & {Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE}:
         items.append((reverse("client_list"), _("Clients")))
+    if roles & {Role.FINANCE, Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER}:
+        items.append((reverse("price_list"), _("Price list")))
     client = client_of_user(user)
     if client is not None:
         items += [

@@ -11,7 +11,16 @@ from avain.organisations.models import Role, StaffMembership
 from avain.people.models import AccessLogEntry, Client, Delegation
 from avain.people.selectors import active_delegation, clients_for_staff, clients_helped_by
 from avain.people.services import create_client, grant_delegation, log_access
-from avain.testing import db_snapshot, make_client, make_organiser, make_staff, make_user, valid_hetu
+from avain.testing import (
+    db_snapshot,
+    make_assistant,
+    make_client,
+    make_close_one,
+    make_organiser,
+    make_staff,
+    make_user,
+    valid_hetu,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +87,7 @@ def test_the_same_person_can_be_a_client_of_two_organisers():
 
 def test_grant_delegation_gives_access():
     client = make_client(make_organiser())
-    helper = make_user()
+    helper = make_assistant(client.organiser)
     with frozen_at(MOMENT):
         delegation = grant_delegation(client=client, user=helper, access=Delegation.Access.READ)
     delegation = Delegation.objects.get(pk=delegation.pk)
@@ -90,8 +99,8 @@ def test_grant_delegation_gives_access():
 
 def test_grant_delegation_replaces_the_active_delegation():
     client = make_client(make_organiser())
-    helper = make_user()
-    other_helper = make_user()
+    helper = make_assistant(client.organiser)
+    other_helper = make_close_one(client, with_login=True).user
     with frozen_at(MOMENT):
         old = grant_delegation(client=client, user=helper, access=Delegation.Access.READ)
         other = grant_delegation(client=client, user=other_helper, access=Delegation.Access.READ)

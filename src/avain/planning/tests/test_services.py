@@ -141,7 +141,7 @@ def test_record_needs_saves_the_needs_and_computes_the_budget():
         ("KP", Decimal("100.00"), ""),
         ("KULJ", Decimal("1234.50"), "töihin"),
     ]
-    assert list(case.budget_lines.values_list("service_code", "service_name", "valid_from", "valid_to", "amount")) == [
+    assert list(case.budget_lines.values_list("service_code", "service_name_fi", "valid_from", "valid_to", "amount")) == [
         ("KP", "Kotipalvelu", PERIOD.start, PERIOD.end, Decimal("3000.00")),
         ("KULJ", "Kuljetus", PERIOD.start, PERIOD.end, Decimal("703.67")),
     ]
@@ -163,10 +163,13 @@ def test_a_price_change_inside_the_period_splits_the_budget_line():
     service = make_service(case.organiser, "KP", "30.00", dt.date(2024, 1, 1), dt.date(2025, 6, 30))
     add_price(service, "33.00", dt.date(2025, 7, 1))
     record_needs(case=case, actor=case.worker, wishes="", needs_summary="", needs=[NeedEntry(service, Decimal("365"))])
-    lines = list(BudgetLine.objects.filter(case=case).values_list("valid_from", "valid_to", "quantity", "unit_price", "amount"))
+    lines = list(
+        BudgetLine.objects.filter(case=case).values_list("valid_from", "valid_to", "frequency", "quantity", "unit_price", "amount")
+    )
+    # The quantity is the need's (365 over the whole period); each piece counts its days' share of the period.
     assert lines == [
-        (dt.date(2025, 1, 1), dt.date(2025, 6, 30), Decimal("181.0000"), Decimal("30.00"), Decimal("5430.00")),
-        (dt.date(2025, 7, 1), dt.date(2025, 12, 31), Decimal("184.0000"), Decimal("33.00"), Decimal("6072.00")),
+        (dt.date(2025, 1, 1), dt.date(2025, 6, 30), "period", Decimal("365.0000"), Decimal("30.00"), Decimal("5430.00")),
+        (dt.date(2025, 7, 1), dt.date(2025, 12, 31), "period", Decimal("365.0000"), Decimal("33.00"), Decimal("6072.00")),
     ]
     assert HBCase.objects.get(pk=case.pk).budget_total == Decimal("11502.00")
 

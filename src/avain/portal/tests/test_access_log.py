@@ -15,7 +15,7 @@ from avain.testing import (
     make_client,
     make_organiser,
     make_staff,
-    make_user,
+    make_assistant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_the_approvers_read_is_logged_too(client):
 
 def test_a_delegates_read_is_logged_with_the_delegation_as_grounds(client):
     case = case_active()
-    helper = make_user("auttaja")
+    helper = make_assistant(case.organiser, "auttaja")
     grant_delegation(client=case.client, user=helper, access="read")
     client.force_login(helper)
     entry = _read_once_and_check(

@@ -6,7 +6,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from avain.organisations.models import Role
 from avain.people.models import AccessLogEntry
 from avain.people.services import grant_delegation
-from avain.testing import case_active, case_in_review, login_verified, make_client, make_organiser, make_staff, make_user
+from avain.testing import (
+    case_active,
+    case_in_review,
+    login_verified,
+    make_assistant,
+    make_client,
+    make_organiser,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +92,7 @@ def test_a_delegate_loses_access_when_the_client_withdraws_it(client, other_orga
     from avain.core import clock
 
     _, active, _ = other_organiser_data
-    helper = make_user("avustaja")
+    helper = make_assistant(active.organiser, "avustaja")
     delegation = grant_delegation(client=active.client, user=helper, access="read")
     client.force_login(helper)
     url = reverse("portal_account", kwargs={"client_id": active.client_id})
@@ -98,7 +106,7 @@ def test_a_read_only_delegate_cannot_change_the_plan(client):
     from avain.testing import case_in_planning, current_plan
 
     case = case_in_planning()
-    helper = make_user("lukija")
+    helper = make_assistant(case.organiser, "lukija")
     grant_delegation(client=case.client, user=helper, access="read")
     client.force_login(helper)
     url = reverse("portal_plan", kwargs={"client_id": case.client_id})
@@ -110,7 +118,7 @@ def test_a_read_only_delegate_cannot_change_the_plan(client):
 
 def test_a_delegate_cannot_see_the_clients_access_log(client):
     case = case_active()
-    helper = make_user("avustaja2")
+    helper = make_assistant(case.organiser, "avustaja2")
     grant_delegation(client=case.client, user=helper, access="edit")
     client.force_login(helper)
     assert client.get(reverse("portal_access_log", kwargs={"client_id": case.client_id})).status_code == 404

@@ -1,0 +1,342 @@
+"""Every write of the price list: a price change, and the import of a price-list file with its preview.
+
+Prices of one service never overlap. Each writer here locks the organiser's row first, so two price-list writes of
+one organiser run one after the other and the overlap check sees what the other wrote; on PostgreSQL the exclusion
+constraint ``price_no_overlap`` (:mod:`avain.catalogue.postgres`) backs the check up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from avain.core import clock
+from avain.core.money import CENT
+from avain.organisations.models import Organiser
+
+from .models import VAT_RATE_MAX, PriceListUpload, Service, ServicePrice
+from .price_file import MAX_FILE_BYTES, read_table
+from .price_import import (
+    DETAIL_FIELDS,
+    ChangeKind,
+    ExistingPrice,
+    ExistingService,
+    ImportPlan,
+    PriceAddition,
+    PriceChange,
+    PriceRow,
+    RowError,
+    ServiceChange,
+    fingerprint,
+    parse_rows,
+    plan_import,
+)
+
+ONE_DAY = dt.timedelta(days=1)
+UPLOAD_KEPT_UNCONFIRMED = dt.timedelta(days=1)
+
+
+def _lock_organiser(organiser: Organiser) -> None:
+    Organiser.objects.select_for_update().get(pk=organiser.pk)
+
+
+def _date_text(day: dt.date | None) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else _("until further notice")
+
+
+# --- One price change ------------------------------------------------------------------------------------------
+
+
+def _check_price(unit_price: Decimal, vat_rate: Decimal, valid_from: dt.date, valid_to: dt.date | None) -> None:
+    if not isinstance(unit_price, Decimal) or not unit_price.is_finite() or unit_price < 0:
+        raise ValidationError(_("The price must be zero or more."), code="price_negative")
+    if unit_price != unit_price.quantize(CENT):
+        raise ValidationError(_("Give the price in euros and cents: at most two decimals."), code="price_too_precise")
+    if not isinstance(vat_rate, Decimal) or not vat_rate.is_finite() or not 0 <= vat_rate <= VAT_RATE_MAX:
+        raise ValidationError(_("Give the VAT rate in percent from 0 to 100."), code="vat_rate_invalid")
+    if vat_rate != vat_rate.quantize(CENT):
+        raise ValidationError(_("Give the VAT rate with at most two decimals."), code="vat_rate_invalid")
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError(_("The price cannot end before it starts."), code="valid_to_before_valid_from")
+
+
+def add_price_change(
+    *,
+    service: Service,
+    unit_price: Decimal,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    vat_rate: Decimal = Decimal(0),
+    actor=None,
+) -> ServicePrice:
+    """Give ``service`` the price ``unit_price`` from ``valid_from`` (to ``valid_to``, or until further notice).
+
+    The service's open-ended price that started earlier is closed the day before ``valid_from``. Any other overlap
+    with an existing price is refused: a price that already has an end date is never shortened here.
+    """
+    _check_price(unit_price, vat_rate, valid_from, valid_to)
+    with transaction.atomic():
+        _lock_organiser(service.organiser)
+        prices = ServicePrice.objects.filter(organiser_id=service.organiser_id, service=service)
+        open_price = prices.filter(valid_to__isnull=True, valid_from__lt=valid_from).first()
+        overlapping = prices.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        if open_price is not None:
+            overlapping = overlapping.exclude(pk=open_price.pk)
+        if valid_to is not None:
+            overlapping = overlapping.filter(valid_from__lte=valid_to)
+        clash = overlapping.order_by("valid_from").first()
+        if clash is not None:
+            raise ValidationError(
+                _(
+                    "The service %(code)s already has a price from %(start)s to %(end)s. "
+                    "Prices of one service cannot overlap."
+                ),
+                code="price_overlaps",
+                params={"code": service.code, "start": _date_text(clash.valid_from), "end": _date_text(clash.valid_to)},
+            )
+        if open_price is not None:
+            open_price.valid_to = valid_from - ONE_DAY
+            open_price.save(update_fields=["valid_to"])
+        return ServicePrice.objects.create(
+            organiser_id=service.organiser_id,
+            service=service,
+            unit_price=unit_price,
+            vat_rate=vat_rate,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+
+
+# --- The price-list import -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceListPreview:
+    """What importing a file would do, as the person checks it before the import. Immutable; writes nothing."""
+
+    filename: str
+    sha256: str
+    rows_read: int
+    ignored_columns: tuple[str, ...]
+    new_services: tuple[PriceRow, ...]
+    service_changes: tuple[ServiceChange, ...]
+    additions: tuple[PriceAddition, ...]
+    changes: tuple[PriceChange, ...]
+    unchanged: tuple[PriceRow, ...]
+    errors: tuple[RowError, ...]
+    fingerprint: str
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.new_services or self.service_changes or self.additions or self.changes)
+
+    @property
+    def can_import(self) -> bool:
+        return self.is_valid and self.changes_anything
+
+
+@dataclass(frozen=True)
+class PriceListImportResult:
+    preview: PriceListPreview
+    changed: bool
+
+
+def _existing_services(organiser_id: int, codes: set[str]) -> dict[str, ExistingService]:
+    services = Service.objects.filter(organiser_id=organiser_id, code__in=codes)
+    prices: dict[int, list[ExistingPrice]] = {}
+    for price in ServicePrice.objects.filter(organiser_id=organiser_id, service__in=services).order_by("valid_from"):
+        prices.setdefault(price.service_id, []).append(
+            ExistingPrice(price.pk, price.unit_price, price.vat_rate, price.valid_from, price.valid_to)
+        )
+    return {
+        s.code: ExistingService(
+            s.pk, s.code, s.name_fi, s.name_sv, s.name_en, s.category, s.unit, s.legal_basis, tuple(prices.get(s.pk, ()))
+        )
+        for s in services
+    }
+
+
+def preview_price_list(organiser: Organiser, file_bytes: bytes, filename: str) -> PriceListPreview:
+    """Read a price-list file and tell what importing it would change. Writes nothing.
+
+    Raises ``ValidationError`` when the file as a whole cannot be read (too large, not a spreadsheet, empty,
+    missing columns); a readable file with bad rows gives a preview whose ``errors`` name every bad row.
+    How rows relate to existing prices: see :mod:`avain.catalogue.price_import`.
+    """
+    parsed = parse_rows(read_table(file_bytes, filename))
+    plan: ImportPlan = plan_import(parsed, _existing_services(organiser.pk, {row.code for row in parsed.rows}))
+    return PriceListPreview(
+        filename=filename,
+        sha256=hashlib.sha256(file_bytes).hexdigest(),
+        rows_read=parsed.rows_read,
+        ignored_columns=parsed.ignored_columns,
+        new_services=plan.new_services,
+        service_changes=plan.service_changes,
+        additions=plan.additions,
+        changes=plan.changes,
+        unchanged=plan.unchanged,
+        errors=plan.errors,
+        fingerprint=fingerprint(plan),
+    )
+
+
+def describe_row_error(error: RowError) -> str:
+    return _("Row %(row)s, column “%(column)s”: %(reason)s") % {
+        "row": error.row,
+        "column": error.column,
+        "reason": error.message,
+    }
+
+
+def import_price_list(
+    organiser: Organiser, file_bytes: bytes, filename: str, actor, *, expected_fingerprint: str | None = None
+) -> PriceListImportResult:
+    """Import a price-list file all or nothing, in one transaction. Importing the same file again changes nothing.
+
+    The file is read and checked again under the organiser's lock; while any row is bad nothing is imported and
+    the ``ValidationError`` lists every bad row. With ``expected_fingerprint`` (the preview's), the import is refused
+    if the price list changed since that preview, so a person confirms exactly what they saw.
+    """
+    with transaction.atomic():
+        _lock_organiser(organiser)
+        preview = preview_price_list(organiser, file_bytes, filename)
+        if preview.errors:
+            raise ValidationError(
+                [ValidationError(describe_row_error(e), code="bad_row") for e in preview.errors],
+                code="bad_rows",
+            )
+        if expected_fingerprint is not None and expected_fingerprint != preview.fingerprint:
+            raise ValidationError(
+                _("The price list has changed since the preview. Check the new preview before importing."),
+                code="preview_outdated",
+            )
+        if not preview.changes_anything:
+            return PriceListImportResult(preview, changed=False)
+        _apply(organiser, preview)
+    return PriceListImportResult(preview, changed=True)
+
+
+def _apply(organiser: Organiser, preview: PriceListPreview) -> None:
+    """Write the previewed changes set-based: a fixed number of queries whatever the number of rows."""
+    Service.objects.bulk_create(
+        Service(
+            organiser=organiser,
+            code=r.code,
+            name_fi=r.name_fi,
+            name_sv=r.name_sv,
+            name_en=r.name_en,
+            category=r.category,
+            unit=r.unit,
+            legal_basis=r.legal_basis,
+        )
+        for r in preview.new_services
+    )
+    if preview.service_changes:
+        Service.objects.bulk_update(
+            [
+                Service(pk=c.service_id, organiser=organiser, **{name: getattr(c.source, name) for name in DETAIL_FIELDS})
+                for c in preview.service_changes
+            ],
+            list(DETAIL_FIELDS),
+        )
+
+    # Prices: shorten first, then lengthen, then add, so that no moment has two prices of a service overlapping
+    # (PostgreSQL checks the exclusion constraint row by row).
+    updates: list[tuple[ServicePrice, ExistingPrice]] = []
+    for change in preview.changes:
+        if change.kind == ChangeKind.NEW_PRICE:
+            price = ServicePrice(pk=change.old.id, unit_price=change.old.unit_price, vat_rate=change.old.vat_rate)
+            price.valid_to = change.row.valid_from - ONE_DAY
+        else:
+            price = ServicePrice(pk=change.old.id, unit_price=change.row.unit_price, vat_rate=change.row.vat_rate)
+            price.valid_to = change.row.valid_to
+        updates.append((price, change.old))
+
+    def shortens(price: ServicePrice, old: ExistingPrice) -> bool:
+        return (price.valid_to or dt.date.max) <= (old.valid_to or dt.date.max)
+
+    for phase in (True, False):
+        batch = [price for price, old in updates if shortens(price, old) is phase]
+        if batch:
+            ServicePrice.objects.bulk_update(batch, ["unit_price", "vat_rate", "valid_to"])
+
+    service_ids = dict(
+        Service.objects.filter(organiser=organiser, code__in={r.code for r in _rows_to_add(preview)}).values_list(
+            "code", "pk"
+        )
+    )
+    ServicePrice.objects.bulk_create(
+        ServicePrice(
+            organiser=organiser,
+            service_id=service_ids[r.code],
+            unit_price=r.unit_price,
+            vat_rate=r.vat_rate,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+        )
+        for r in _rows_to_add(preview)
+    )
+
+
+def _rows_to_add(preview: PriceListPreview) -> list[PriceRow]:
+    return [a.row for a in preview.additions] + [c.row for c in preview.changes if c.kind == ChangeKind.NEW_PRICE]
+
+
+# --- Uploads kept between the preview and the confirmation -------------------------------------------------------
+
+
+def store_price_list_upload(*, organiser: Organiser, actor, file_bytes: bytes, filename: str) -> PriceListUpload:
+    """Keep an uploaded file for its preview and confirmation. Unconfirmed uploads older than a day are removed."""
+    if len(file_bytes) > MAX_FILE_BYTES:
+        raise ValidationError(
+            _("The file is too large: a price list can be at most %(limit)s MB."),
+            code="file_too_large",
+            params={"limit": MAX_FILE_BYTES // (1024 * 1024)},
+        )
+    now = clock.now()
+    with transaction.atomic():
+        PriceListUpload.objects.filter(
+            organiser=organiser, imported_at__isnull=True, uploaded_at__lt=now - UPLOAD_KEPT_UNCONFIRMED
+        ).delete()
+        return PriceListUpload.objects.create(
+            organiser=organiser,
+            filename=(filename or "")[-255:],
+            sha256=hashlib.sha256(file_bytes).hexdigest(),
+            content=file_bytes,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+
+
+def import_price_list_upload(
+    *, upload: PriceListUpload, actor, sha256: str, expected_fingerprint: str
+) -> PriceListImportResult:
+    """Import the upload a person previewed and confirmed: exactly that file (by its SHA-256) and that preview."""
+    with transaction.atomic():
+        upload = PriceListUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.imported_at is not None:
+            raise ValidationError(_("This file has already been imported."), code="already_imported")
+        content = bytes(upload.content)
+        if sha256 != upload.sha256 or hashlib.sha256(content).hexdigest() != upload.sha256:
+            raise ValidationError(
+                _("The file is not the one that was previewed. Upload it again."), code="file_not_previewed"
+            )
+        result = import_price_list(
+            upload.organiser, content, upload.filename, actor, expected_fingerprint=expected_fingerprint
+        )
+        upload.imported_at = clock.now()
+        upload.imported_by = actor
+        upload.save(update_fields=["imported_at", "imported_by"])
+    return result

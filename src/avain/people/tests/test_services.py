@@ -119,7 +119,7 @@ def test_grant_delegation_replaces_the_active_delegation():
 def test_a_delegation_for_one_client_does_not_reach_another():
     organiser = make_organiser()
     client, other_client = make_client(organiser), make_client(organiser)
-    helper = make_user()
+    helper = make_assistant(organiser)
     grant_delegation(client=client, user=helper, access=Delegation.Access.EDIT)
     assert active_delegation(helper, other_client) is None
     assert list(clients_helped_by(helper)) == [client]
@@ -157,3 +157,39 @@ def test_factory_client_with_a_login():
     client = make_client(make_organiser(), login=True)
     assert client.user is not None
     assert Client.objects.get(user=client.user) == client
+
+
+def test_only_close_ones_with_a_sign_in_and_hb_assistants_can_be_given_access():
+    client = make_client(make_organiser())
+    stranger = make_user()
+    no_login = make_close_one(client, "Ville Naapuri")
+    before = db_snapshot()
+    with pytest.raises(ValidationError) as error:
+        grant_delegation(client=client, user=stranger, access=Delegation.Access.READ)
+    assert error.value.code == "not_a_candidate"
+    assert no_login.user is None
+    assert db_snapshot() == before
+    sister = make_close_one(client, "Liisa Läheinen", with_login=True)
+    assert grant_delegation(client=client, user=sister.user, access=Delegation.Access.EDIT).access == "edit"
+
+
+def test_withdrawing_a_delegation_ends_it_and_a_second_withdraw_is_refused():
+    from avain.people.services import withdraw_delegation
+
+    client = make_client(make_organiser())
+    delegation = grant_delegation(client=client, user=make_assistant(client.organiser), access=Delegation.Access.READ)
+    withdraw_delegation(client=client, delegation_id=delegation.pk)
+    assert active_delegation(delegation.user, client) is None
+    with pytest.raises(ValidationError) as error:
+        withdraw_delegation(client=client, delegation_id=delegation.pk)
+    assert error.value.code == "already_withdrawn"
+
+
+def test_removing_a_close_one_withdraws_their_access():
+    from avain.people.services import remove_close_one
+
+    client = make_client(make_organiser())
+    sister = make_close_one(client, with_login=True)
+    grant_delegation(client=client, user=sister.user, access=Delegation.Access.EDIT)
+    remove_close_one(client=client, close_one_id=sister.pk)
+    assert active_delegation(sister.user, client) is None

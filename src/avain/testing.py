@@ -65,6 +65,7 @@ __all__ = [
     "make_service",
     "make_staff",
     "make_user",
+    "refused",
     "totp_token",
     "valid_business_id",
     "valid_hetu",
@@ -542,3 +543,16 @@ def db_snapshot(*app_labels: str) -> dict[str, list[tuple]]:
                 model.objects.order_by("pk").values_list(*fields), key=lambda row: row[0]
             )
     return snapshot
+
+
+def refused(code: str, call, *args, **kwargs):
+    """Assert that ``call`` raises a ValidationError with ``code`` and changes no row anywhere."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    before = db_snapshot()
+    with pytest.raises(ValidationError) as error:
+        call(*args, **kwargs)
+    assert error.value.code == code, error.value
+    assert db_snapshot() == before
+    return error.value

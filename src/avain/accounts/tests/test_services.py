@@ -24,6 +24,7 @@ from avain.organisations.models import Role
 from avain.planning.models import CaseStatus, Decision, HBCase
 from avain.planning.services import review_plan
 from avain.testing import (
+    refused,
     DEFAULT_PLAN_LINES,
     DEFAULT_PLAN_TOTAL,
     account_of,
@@ -69,14 +70,6 @@ def post(active_case, *, line=ASSISTANT, number="1001", amount="100.00", date=dt
         recorded_by=finance,
     )
 
-
-def refused(code: str, call, *args, **kwargs):
-    before = db_snapshot()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot() == before
-    return error.value
 
 
 def entries_total(account) -> Decimal:

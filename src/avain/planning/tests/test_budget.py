@@ -15,7 +15,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,6 +41,7 @@ from avain.planning.services import (
     what_if_budget,
 )
 from avain.testing import (
+    refused,
     add_price,
     case_in_needs_assessment,
     db_snapshot,
@@ -58,15 +58,6 @@ pytestmark = pytest.mark.django_db
 PERIOD = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 NBSP = "\N{NO-BREAK SPACE}"
 MINUS = "\N{MINUS SIGN}"
-
-
-def refused(code: str, call, *args, **kwargs):
-    before = db_snapshot()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot() == before
-    return error.value
 
 
 def business_state() -> dict:

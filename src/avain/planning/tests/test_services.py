@@ -9,7 +9,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from avain.catalogue.models import ServicePrice
@@ -42,6 +41,7 @@ from avain.planning.services import (
     submit_plan,
 )
 from avain.testing import (
+    refused,
     DEFAULT_BUDGET,
     DEFAULT_PLAN_LINES,
     DEFAULT_PLAN_TOTAL,
@@ -53,7 +53,6 @@ from avain.testing import (
     case_in_planning,
     case_in_review,
     current_plan,
-    db_snapshot,
     default_answers,
     make_client,
     make_organiser,
@@ -67,15 +66,6 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 PERIOD = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 MOMENT = dt.datetime(2025, 2, 3, 10, 15, tzinfo=HELSINKI)
 
-
-def refused(code: str, call, *args, **kwargs):
-    """Assert that ``call`` raises a ValidationError with ``code`` and changes no row anywhere."""
-    before = db_snapshot()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot() == before
-    return error.value
 
 
 def status_of(case) -> str:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service
 
-from .models import Frequency, SupportPlan
+from .models import Frequency, Rounding, SupportPlan
 
 
 class PeriodForm(forms.Form):
@@ -91,3 +91,29 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Needed when you return the plan: say what the client should change."),
     )
+
+
+class BudgetRuleForm(forms.Form):
+    """Parses the rule only; ``services.add_budget_rule`` judges it, so the page shows the same messages as any caller."""
+
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(
+        label=_("Valid to (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty if the rule is in force until further notice."),
+    )
+    percentage = forms.DecimalField(
+        label=_("Percentage of the services' value"), localize=True, initial=Decimal(100)
+    )
+    cap = forms.DecimalField(
+        label=_("Upper limit of the budget in euros (optional)"),
+        localize=True,
+        required=False,
+        help_text=_("Leave empty if the budget has no upper limit."),
+    )
+    rounding = forms.ChoiceField(label=_("Rounding of the budget"), choices=Rounding.choices, initial=Rounding.CENT)
+
+
+class EndBudgetRuleForm(forms.Form):
+    valid_to = forms.DateField(label=_("Last day of the rule"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -89,6 +89,18 @@ def suppressed_step_counts(organiser_id: int) -> list[tuple[str, int | None]]:
 # --- The budget: its inputs, a fresh calculation, and the explanation as stored -----------------------------------
 
 
+def budget_rules(organiser_id: int) -> QuerySet[BudgetRule]:
+    """The organiser's budget rules, oldest first; they never overlap (``services.add_budget_rule``)."""
+    return BudgetRule.objects.filter(organiser_id=organiser_id).order_by("valid_from")
+
+
+def get_budget_rule(organiser_id: int, rule_id: int) -> BudgetRule:
+    try:
+        return BudgetRule.objects.select_related("organiser").get(organiser_id=organiser_id, pk=rule_id)
+    except BudgetRule.DoesNotExist:
+        raise Http404 from None
+
+
 def budget_rule_in_force(organiser_id: int, day: dt.date) -> BudgetRule | None:
     """The organiser's budget rule in force on ``day``; the budget uses the one in force on its period's first day."""
     return (

@@ -235,6 +235,37 @@ def add_budget_rule(
         )
 
 
+def end_budget_rule(*, rule: BudgetRule, actor, valid_to: dt.date) -> BudgetRule:
+    """Give an open-ended budget rule its last day, so that a new rule can follow it.
+
+    Budgets already computed keep the rule's numbers; a rule is never ended before the start of a budget period
+    computed with it, so every stored budget stays computed with the rule in force on its first day.
+    """
+    with transaction.atomic():
+        type(rule.organiser).objects.select_for_update().get(pk=rule.organiser_id)  # as add_budget_rule does
+        rule = BudgetRule.objects.select_for_update().get(pk=rule.pk)
+        if rule.valid_to is not None:
+            raise ValidationError(
+                _("This rule already has an end date. Add a new rule after it instead."), code="rule_already_ended"
+            )
+        if valid_to < rule.valid_from:
+            raise ValidationError(_("The rule cannot end before it starts."), code="rule_period_reversed")
+        used = (
+            HBCase.objects.filter(organiser_id=rule.organiser_id, budget_rule=rule, period_start__gt=valid_to)
+            .order_by("-period_start")
+            .first()
+        )
+        if used is not None:
+            raise ValidationError(
+                _("A budget computed with this rule has a period that starts on %(start)s. End the rule on that day or later."),
+                code="rule_in_use",
+                params={"start": formats.date_format(used.period_start, "SHORT_DATE_FORMAT")},
+            )
+        rule.valid_to = valid_to
+        rule.save(update_fields=["valid_to"])
+    return rule
+
+
 def start_planning(*, case: HBCase, actor) -> SupportPlan:
     """Hand the case over to the client, who now writes the support plan within the computed budget."""
     with transaction.atomic():

@@ -13,4 +13,6 @@ urlpatterns = [
     path("cases/<int:case_id>/approval/", views.case_approval, name="case_approval"),
     path("my/<int:client_id>/", views.portal_home, name="portal_home"),
     path("my/<int:client_id>/plan/", views.portal_plan, name="portal_plan"),
+    path("budget-rules/", views.budget_rules, name="budget_rules"),
+    path("budget-rules/<int:rule_id>/end/", views.budget_rule_end, name="budget_rule_end"),
 ]

@@ -1,10 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from avain.core.clock import today
 from avain.core.periods import Period
 from avain.organisations.access import staff_required
 from avain.organisations.models import Role
@@ -14,7 +15,17 @@ from avain.people.models import AccessLogEntry
 
 from . import selectors, services
 from .access import case_for_staff
-from .forms import DeclineForm, NeedLineFormSet, NeedsForm, PeriodForm, PlanForm, PlanLineFormSet, ReviewForm
+from .forms import (
+    BudgetRuleForm,
+    DeclineForm,
+    EndBudgetRuleForm,
+    NeedLineFormSet,
+    NeedsForm,
+    PeriodForm,
+    PlanForm,
+    PlanLineFormSet,
+    ReviewForm,
+)
 from .models import CaseStatus, Frequency, PlanStatus, SupportPlan
 
 WHAT = AccessLogEntry.What
@@ -287,3 +298,68 @@ def _plan_context_for_portal(client, case, plan) -> dict:
     context = _plan_context(case, plan) if case else {"plan": None}
     context.update(client=client, case=case, budget=selectors.budget_explanation(case) if case else None)
     return context
+
+
+# --- The organiser's budget rules ---
+
+BUDGET_RULE_READERS = (Role.ORGANISER_ADMIN, Role.FINANCE, Role.SOCIAL_WORKER)
+# Which field a refusal of add_budget_rule is about, so the message sits next to it; the rest go on top.
+BUDGET_RULE_ERROR_FIELDS = {
+    "rule_period_reversed": "valid_to",
+    "rule_overlaps": "valid_from",
+    "percentage_out_of_range": "percentage",
+    "percentage_too_precise": "percentage",
+    "cap_invalid": "cap",
+    "cap_not_whole_euros": "cap",
+    "rounding_unknown": "rounding",
+}
+
+
+@staff_required(*BUDGET_RULE_READERS)
+def budget_rules(request):
+    """The organiser's budget rules: administrators add them, finance and social workers read them."""
+    can_add = request.staff.role == Role.ORGANISER_ADMIN
+    if request.method == "POST" and not can_add:
+        raise PermissionDenied
+    form = BudgetRuleForm(request.POST or None) if can_add else None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.add_budget_rule(organiser=request.staff.organiser, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(BUDGET_RULE_ERROR_FIELDS.get(error.code), error)
+            else:
+                messages.success(request, _("The budget rule is added."))
+                return redirect("budget_rules")
+        status = 400
+    organiser_id = request.staff.organiser_id
+    in_force = selectors.budget_rule_in_force(organiser_id, today())
+    return render(
+        request,
+        "planning/budget_rules.html",
+        {
+            "organiser": request.staff.organiser,
+            "rules": selectors.budget_rules(organiser_id),
+            "in_force_id": in_force.pk if in_force else None,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@staff_required(Role.ORGANISER_ADMIN)
+def budget_rule_end(request, rule_id: int):
+    rule = selectors.get_budget_rule(request.staff.organiser_id, rule_id)
+    form = EndBudgetRuleForm(request.POST)
+    if not form.is_valid():
+        _show_errors(request, ValidationError(list(form.errors["valid_to"])))
+        return redirect("budget_rules")
+    try:
+        services.end_budget_rule(rule=rule, actor=request.user, valid_to=form.cleaned_data["valid_to"])
+    except ValidationError as error:
+        _show_errors(request, error)
+    else:
+        messages.success(request, _("The budget rule now has an end date."))
+    return redirect("budget_rules")

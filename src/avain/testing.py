@@ -325,6 +325,54 @@ def make_provider(
     )
 
 
+def make_area(organiser: Organiser, name: str | None = None):
+    """An area of the organiser (a municipality) where providers serve."""
+    from avain.catalogue.models import Area
+
+    name = name or f"Alue {_next()}"
+    return Area.objects.create(organiser=organiser, name_fi=name, name_sv=f"{name} (sv)", name_en=f"{name} (en)")
+
+
+def make_product(
+    organiser: Organiser,
+    name: str | None = None,
+    *,
+    provider=None,
+    status: str = "published",
+    unit_price: Decimal | str = "30.00",
+    category: str = "peer_support",
+    unit: str = "hour",
+    areas: Sequence | None = None,
+    languages: Sequence[str] = ("fi",),
+    summary: str = "Tukea arkeen omassa kodissa.",
+):
+    """A service product of ``provider`` (a new approved one if not given), published in the menu by default."""
+    from avain.catalogue.models import ServiceProduct
+
+    provider = provider or make_provider(organiser)
+    now = clock.now()
+    product = ServiceProduct.objects.create(
+        organiser=organiser,
+        provider=provider,
+        name=name or f"Palvelu {_next()}",
+        summary=summary,
+        description="Tarkempi kuvaus palvelusta selkokielellä.",
+        category=category,
+        unit=unit,
+        unit_price=Decimal(unit_price),
+        where="Asiakkaan kotona",
+        when="Arkisin sopimuksen mukaan",
+        status=status,
+        created_at=now,
+        updated_at=now,
+        proposed_at=now if status != "draft" else None,
+        published_at=now if status == "published" else None,
+    )
+    product.areas.set(areas if areas is not None else [make_area(organiser)])
+    product.languages.set(languages)
+    return product
+
+
 def make_provider_contact(provider, username: str | None = None, *, password: str | None = None) -> User:
     """A user who acts for ``provider``."""
     from avain.catalogue.models import ProviderContact

@@ -1,10 +1,22 @@
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from .models import PriceListUpload, Provider, ProviderContact, Service, ServicePrice
+from .models import (
+    Area,
+    PriceListUpload,
+    ProductStatus,
+    Provider,
+    ProviderContact,
+    RegistrationStatus,
+    Service,
+    ServiceLanguage,
+    ServicePrice,
+    ServiceProduct,
+)
 
 
 def provider_of_user(user) -> Provider | None:
@@ -69,4 +81,110 @@ def recent_price_list_imports(organiser_id: int, limit: int = 10):
         .select_related("imported_by")
         .defer("content")
         .order_by("-imported_at")[:limit]
+    )
+
+
+# --- Providers and the service menu -------------------------------------------------------------------------------
+
+
+def areas_of(organiser_id: int):
+    return Area.objects.filter(organiser_id=organiser_id)
+
+
+def service_languages():
+    return ServiceLanguage.objects.all()
+
+
+def pending_registrations(organiser_id: int):
+    return (
+        Provider.objects.filter(organiser_id=organiser_id, status=RegistrationStatus.PENDING)
+        .prefetch_related("areas", "languages", "contacts__user")
+        .order_by("registered_at")
+    )
+
+
+def products_of_provider(provider: Provider):
+    return ServiceProduct.objects.filter(organiser_id=provider.organiser_id, provider=provider).prefetch_related(
+        "reviews"
+    )
+
+
+def product_of_provider(provider: Provider, product_id: int) -> ServiceProduct:
+    """The provider's own product; 404 for anyone else's."""
+    return get_object_or_404(ServiceProduct, pk=product_id, organiser_id=provider.organiser_id, provider=provider)
+
+
+def products_waiting_review(organiser_id: int):
+    return (
+        ServiceProduct.objects.filter(organiser_id=organiser_id, status=ProductStatus.PROPOSED)
+        .select_related("provider")
+        .order_by("proposed_at")
+    )
+
+
+def product_for_review(organiser_id: int, product_id: int) -> ServiceProduct:
+    return get_object_or_404(
+        ServiceProduct.objects.select_related("provider").prefetch_related("areas", "languages", "reviews__reviewer"),
+        pk=product_id,
+        organiser_id=organiser_id,
+    )
+
+
+def _published(organiser_id: int):
+    return ServiceProduct.objects.filter(
+        organiser_id=organiser_id, status=ProductStatus.PUBLISHED, provider__status=RegistrationStatus.APPROVED
+    )
+
+
+@dataclass(frozen=True)
+class MenuSearch:
+    """What a client looks for in the service menu. Empty values do not narrow the search."""
+
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    area: Area | None = None
+    language: ServiceLanguage | None = None
+    max_price: Decimal | None = None
+    provider_kind: str = ""
+
+
+def menu_products(organiser_id: int, search: MenuSearch):
+    """The organiser's published products that match every given criterion, cheapest first."""
+    products = _published(organiser_id)
+    for word in search.text.split():
+        products = products.filter(
+            Q(name__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
+            | Q(provider__name__icontains=word)
+        )
+    if search.categories:
+        products = products.filter(category__in=search.categories)
+    if search.area is not None:
+        products = products.filter(areas=search.area)
+    if search.language is not None:
+        products = products.filter(languages=search.language)
+    if search.max_price is not None:
+        products = products.filter(unit_price__lte=search.max_price)
+    if search.provider_kind:
+        products = products.filter(provider__kind=search.provider_kind)
+    return (
+        products.distinct()
+        .select_related("provider")
+        .prefetch_related("areas", "languages")
+        .order_by("unit_price", "name", "pk")
+    )
+
+
+def published_product_ids(organiser_id: int, product_ids: set[int]) -> set[int]:
+    """Which of ``product_ids`` are in the organiser's service menu now."""
+    if not product_ids:
+        return set()
+    return set(_published(organiser_id).filter(pk__in=product_ids).values_list("pk", flat=True))
+
+
+def menu_product(organiser_id: int, product_id: int) -> ServiceProduct:
+    """A product a client may read: published, of an approved provider of the client's organiser; 404 otherwise."""
+    return get_object_or_404(
+        _published(organiser_id).select_related("provider").prefetch_related("areas", "languages"), pk=product_id
     )

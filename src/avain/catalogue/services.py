@@ -1,4 +1,5 @@
-"""Every write of the price list: a price change, and the import of a price-list file with its preview.
+"""Every write of the catalogue: the price list (a price change, the import of a price-list file with its preview),
+the providers' registrations and their service products on the way to the service menu.
 
 Prices of one service never overlap. Each writer here locks the organiser's row first, so two price-list writes of
 one organiser run one after the other and the overlap check sees what the other wrote; on PostgreSQL the exclusion
@@ -12,6 +13,8 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -21,8 +24,22 @@ from django.utils.translation import gettext as _
 from avain.core import clock
 from avain.core.money import CENT
 from avain.organisations.models import Organiser
+from avain.people.models import TargetGroup
 
-from .models import VAT_RATE_MAX, PriceListUpload, Service, ServicePrice
+from .models import (
+    VAT_RATE_MAX,
+    Area,
+    PriceListUpload,
+    ProductReview,
+    ProductStatus,
+    Provider,
+    ProviderContact,
+    RegistrationStatus,
+    Service,
+    ServiceLanguage,
+    ServicePrice,
+    ServiceProduct,
+)
 from .price_file import MAX_FILE_BYTES, read_table
 from .price_import import (
     DETAIL_FIELDS,
@@ -340,3 +357,217 @@ def import_price_list_upload(
         upload.imported_by = actor
         upload.save(update_fields=["imported_at", "imported_by"])
     return result
+
+
+# --- Providers and their service products -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a provider tells about itself when it registers, and who will sign in for it."""
+
+    name: str
+    business_id: str
+    kind: str
+    iban: str
+    email: str
+    phone: str
+    areas: list[Area]
+    languages: list[ServiceLanguage]
+    contact_first_name: str
+    contact_last_name: str
+    password: str
+
+
+def _check_areas(organiser_id: int, areas) -> None:
+    if not areas:
+        raise ValidationError(_("Choose at least one area."), code="no_areas")
+    if any(area.organiser_id != organiser_id for area in areas):
+        raise ValidationError(_("Choose areas of this organiser only."), code="foreign_area")
+
+
+def register_provider(*, organiser: Organiser, registration: Registration) -> Provider:
+    """A provider registers itself and its first contact person. The organiser checks it before its products can
+    be published. The business ID and IBAN are validated by the model fields (python-stdnum)."""
+    User = get_user_model()
+    email = registration.email.strip().lower()
+    if not registration.languages:
+        raise ValidationError(_("Choose at least one language."), code="no_languages")
+    _check_areas(organiser.pk, registration.areas)
+    provider = Provider(
+        organiser=organiser,
+        name=registration.name.strip(),
+        business_id=registration.business_id.strip(),
+        kind=registration.kind,
+        iban=registration.iban.replace(" ", "").upper(),
+        email=email,
+        phone=registration.phone.strip(),
+        status=RegistrationStatus.PENDING,
+        registered_at=clock.now(),
+    )
+    provider.full_clean(exclude=["organiser"], validate_unique=False)
+    user = User(
+        username=email,
+        email=email,
+        first_name=registration.contact_first_name.strip(),
+        last_name=registration.contact_last_name.strip(),
+    )
+    validate_password(registration.password, user)
+    with transaction.atomic():
+        _lock_organiser(organiser)
+        if Provider.objects.filter(organiser=organiser, business_id=provider.business_id).exists():
+            raise ValidationError(
+                _("A provider with this business ID is already registered with this organiser."),
+                code="provider_exists",
+            )
+        if User.objects.filter(username__iexact=email).exists():
+            raise ValidationError(
+                _("This e-mail address already has a user. Sign in with it, or use another address."),
+                code="email_taken",
+            )
+        provider.save()
+        provider.areas.set(registration.areas)
+        provider.languages.set(registration.languages)
+        user.set_password(registration.password)
+        user.save()
+        ProviderContact.objects.create(organiser=organiser, provider=provider, user=user)
+    return provider
+
+
+def decide_registration(*, provider: Provider, actor, approve: bool, reason: str = "") -> Provider:
+    """The organiser approves a pending registration, or refuses it with a reason the provider sees."""
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError(_("Write why the registration is refused."), code="reason_required")
+    with transaction.atomic():
+        provider = Provider.objects.select_for_update().get(pk=provider.pk)
+        if provider.status != RegistrationStatus.PENDING:
+            raise ValidationError(_("This registration has already been decided."), code="already_decided")
+        provider.status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REFUSED
+        provider.refusal_reason = "" if approve else reason
+        provider.decided_by = actor
+        provider.decided_at = clock.now()
+        provider.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    return provider
+
+
+@dataclass(frozen=True)
+class ProductDetails:
+    """What a provider writes about a product; the same for a new product and a change to a draft."""
+
+    name: str
+    summary: str
+    description: str
+    category: str
+    unit: str
+    unit_price: Decimal
+    target_groups: list[str]
+    where: str
+    when: str
+    accessibility: str
+    areas: list[Area]
+    languages: list[ServiceLanguage]
+
+
+def _locked_product(product: ServiceProduct) -> ServiceProduct:
+    return ServiceProduct.objects.select_for_update().select_related("provider").get(pk=product.pk)
+
+
+def save_product(*, provider: Provider, details: ProductDetails, product: ServiceProduct | None = None) -> ServiceProduct:
+    """Create a product as a draft, or change a draft or a returned product. Published products do not change:
+    what clients have read and planned with stays as it was."""
+    if provider.status == RegistrationStatus.REFUSED:
+        raise ValidationError(_("Your registration was refused, so you cannot offer products."), code="provider_refused")
+    if details.unit_price is None or details.unit_price <= 0:
+        raise ValidationError(_("The price must be more than zero euros."), code="price_not_positive")
+    if details.unit_price != details.unit_price.quantize(CENT):
+        raise ValidationError(_("Give the price in whole cents."), code="price_sub_cent")
+    if not details.languages:
+        raise ValidationError(_("Choose at least one language."), code="no_languages")
+    if not set(details.target_groups) <= set(TargetGroup.values):
+        raise ValidationError(_("Choose the target groups from the list."), code="unknown_target_group")
+    _check_areas(provider.organiser_id, details.areas)
+    now = clock.now()
+    fields = {
+        "name": details.name.strip(),
+        "summary": details.summary.strip(),
+        "description": details.description.strip(),
+        "category": details.category,
+        "unit": details.unit,
+        "unit_price": details.unit_price,
+        "target_groups": sorted(set(details.target_groups)),
+        "where": details.where.strip(),
+        "when": details.when.strip(),
+        "accessibility": details.accessibility.strip(),
+    }
+    with transaction.atomic():
+        if product is None:
+            product = ServiceProduct(organiser_id=provider.organiser_id, provider=provider, created_at=now, **fields)
+        else:
+            product = _locked_product(product)
+            if product.provider_id != provider.pk:
+                raise ValidationError(_("This product is not yours."), code="not_own_product")
+            if not product.is_editable:
+                raise ValidationError(
+                    _("A product that is waiting for the organiser or published cannot be changed."),
+                    code="product_frozen",
+                )
+            for name, value in fields.items():
+                setattr(product, name, value)
+        product.updated_at = now
+        product.full_clean(exclude=["organiser", "provider"])
+        product.save()
+        product.areas.set(details.areas)
+        product.languages.set(details.languages)
+    return product
+
+
+def propose_product(*, product: ServiceProduct) -> ServiceProduct:
+    """The provider sends a draft or a returned product to the organiser to be published."""
+    with transaction.atomic():
+        product = _locked_product(product)
+        if not product.is_editable:
+            raise ValidationError(_("This product has already been sent to the organiser."), code="already_proposed")
+        product.status = ProductStatus.PROPOSED
+        product.proposed_at = clock.now()
+        product.save(update_fields=["status", "proposed_at"])
+    return product
+
+
+def review_product(*, product: ServiceProduct, reviewer, publish: bool, reason: str = "") -> ProductReview:
+    """The organiser publishes a proposed product into the service menu, or returns it with a reason."""
+    reason = reason.strip()
+    if not publish and not reason:
+        raise ValidationError(_("Write why the product is returned, so the provider can correct it."), code="reason_required")
+    with transaction.atomic():
+        product = _locked_product(product)
+        if product.status != ProductStatus.PROPOSED:
+            raise ValidationError(_("This product is not waiting for review."), code="not_proposed")
+        if publish and product.provider.status != RegistrationStatus.APPROVED:
+            raise ValidationError(
+                _("Approve the provider's registration before publishing its products."), code="provider_not_approved"
+            )
+        now = clock.now()
+        product.status = ProductStatus.PUBLISHED if publish else ProductStatus.RETURNED
+        if publish:
+            product.published_at = now
+        product.save(update_fields=["status", "published_at"])
+        return ProductReview.objects.create(
+            organiser_id=product.organiser_id,
+            product=product,
+            outcome=ProductReview.Outcome.PUBLISHED if publish else ProductReview.Outcome.RETURNED,
+            reason=reason,
+            reviewer=reviewer,
+            at=now,
+        )
+
+
+def withdraw_product(*, product: ServiceProduct) -> ServiceProduct:
+    """The provider takes a product out of the menu. Plans that already use it keep their lines."""
+    with transaction.atomic():
+        product = _locked_product(product)
+        if product.status == ProductStatus.WITHDRAWN:
+            raise ValidationError(_("This product has already been withdrawn."), code="already_withdrawn")
+        product.status = ProductStatus.WITHDRAWN
+        product.save(update_fields=["status"])
+    return product

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service
@@ -79,6 +80,8 @@ class PlanLineForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Euros"), max_digits=12, decimal_places=2, localize=True, validators=[_amount_positive]
     )
+    # Keeps a line chosen from the service menu tied to its product; the service checks the product.
+    product = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 PlanLineFormSet = forms.formset_factory(PlanLineForm, extra=2, can_delete=True)
@@ -117,3 +120,20 @@ class BudgetRuleForm(forms.Form):
 
 class EndBudgetRuleForm(forms.Form):
     valid_to = forms.DateField(label=_("Last day of the rule"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AddProductForm(forms.Form):
+    quantity = forms.DecimalField(
+        label=_("How much do you plan to use?"),
+        max_digits=9,
+        decimal_places=2,
+        localize=True,
+        validators=[_positive],
+    )
+
+    def __init__(self, *args, product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].help_text = _("Counted per %(unit)s. One %(unit)s costs %(price)s €.") % {
+            "unit": product.get_unit_display(),
+            "price": formats.number_format(product.unit_price, 2, use_l10n=True, force_grouping=True),
+        }

@@ -6,7 +6,7 @@ from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from avain.catalogue.models import Service
+from avain.catalogue.models import Service, ServiceProduct
 from avain.core.fields import MoneyField
 from avain.core.periods import Period
 from avain.organisations.models import Organiser
@@ -252,12 +252,16 @@ class SupportPlan(models.Model):
 
 
 class PlanLine(models.Model):
-    """What the client uses part of the budget for."""
+    """What the client uses part of the budget for: a product of the service menu, or a purpose in the client's
+    own words (a gym card, a course, help from a neighbour) where the organiser allows it."""
 
     organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="lines")
     description = models.CharField(_("what for"), max_length=200)
     amount = MoneyField(_("amount"))
+    product = models.ForeignKey(
+        ServiceProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="plan_lines"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from avain.catalogue.models import Service
+from avain.catalogue.models import Service, ServiceProduct
+from avain.catalogue.selectors import published_product_ids
 from avain.core import clock
-from avain.core.money import ZERO, money_sum, to_money
+from avain.core.money import ZERO, money_sum, round_money, to_money
 from avain.core.periods import Period
 from avain.people.models import Client
 
@@ -282,6 +283,7 @@ def start_planning(*, case: HBCase, actor) -> SupportPlan:
 class PlanLineEntry:
     description: str
     amount: Decimal
+    product_id: int | None = None  # a product of the service menu; None for a purpose in the client's own words
 
 
 def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLine]) -> None:
@@ -299,9 +301,44 @@ def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLin
         )
 
 
+def _check_products(plan: SupportPlan, product_ids: set[int]) -> None:
+    """A line may name a product that is in the organiser's menu now, or one the plan already had (a product
+    withdrawn later stays in the plans that chose it)."""
+    already = set(plan.lines.filter(product__isnull=False).values_list("product_id", flat=True))
+    available = published_product_ids(plan.organiser_id, product_ids - already)
+    if product_ids - already - available:
+        raise ValidationError(
+            _("A service in your plan is no longer in the service menu. Remove it or choose another service."),
+            code="product_not_available",
+        )
+
+
+def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, quantity: Decimal) -> PlanLine:
+    """Put a product of the service menu into the client's draft plan: quantity × the product's price."""
+    if quantity is None or quantity <= 0:
+        raise ValidationError(_("The quantity must be more than zero."), code="quantity_not_positive")
+    if quantity != quantity.quantize(QUANTITY_STEP):
+        raise ValidationError(_("Give the quantity with at most two decimals."), code="quantity_too_precise")
+    amount = round_money(quantity * product.unit_price)
+    description = f"{product.name} ({product.provider.name})"[:200]
+    with transaction.atomic():
+        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+        if not plan.is_editable:
+            raise ValidationError(
+                _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
+            )
+        _refuse_unless(plan.case, CaseStatus.PLANNING)
+        _check_products(plan, {product.pk})
+        lines = [*plan.lines.all(), PlanLineEntry(description, amount, product.pk)]
+        _check_within_budget(plan.case, lines)
+        return PlanLine.objects.create(
+            organiser_id=plan.organiser_id, plan=plan, description=description, amount=amount, product=product
+        )
+
+
 def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines: list[PlanLineEntry]) -> SupportPlan:
     try:
-        lines = [PlanLineEntry(line.description.strip(), to_money(line.amount)) for line in lines]
+        lines = [PlanLineEntry(line.description.strip(), to_money(line.amount), line.product_id) for line in lines]
     except ValueError:  # NaN, infinity or not a number at all
         raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive") from None
     for line in lines:
@@ -316,13 +353,20 @@ def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines:
                 _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
             )
         _refuse_unless(plan.case, CaseStatus.PLANNING)
+        _check_products(plan, {line.product_id for line in lines} - {None})
         _check_within_budget(plan.case, lines)
         for field in SupportPlan.ANSWER_FIELDS:
             setattr(plan, field, answers.get(field, "").strip())
         plan.save()
         plan.lines.all().delete()
         PlanLine.objects.bulk_create(
-            PlanLine(organiser_id=plan.organiser_id, plan=plan, description=line.description, amount=line.amount)
+            PlanLine(
+                organiser_id=plan.organiser_id,
+                plan=plan,
+                description=line.description,
+                amount=line.amount,
+                product_id=line.product_id,
+            )
             for line in lines
         )
     return plan
@@ -386,7 +430,13 @@ def _new_draft_from(plan: SupportPlan) -> SupportPlan:
         **{field: getattr(plan, field) for field in SupportPlan.ANSWER_FIELDS},
     )
     PlanLine.objects.bulk_create(
-        PlanLine(organiser_id=plan.organiser_id, plan=draft, description=line.description, amount=line.amount)
+        PlanLine(
+            organiser_id=plan.organiser_id,
+            plan=draft,
+            description=line.description,
+            amount=line.amount,
+            product_id=line.product_id,
+        )
         for line in plan.lines.all()
     )
     return draft

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import menu_views, views
 
 urlpatterns = [
     path("work/", views.work_queue, name="work_queue"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/<int:case_id>/approval/", views.case_approval, name="case_approval"),
     path("my/<int:client_id>/", views.portal_home, name="portal_home"),
     path("my/<int:client_id>/plan/", views.portal_plan, name="portal_plan"),
+    path("my/<int:client_id>/menu/", menu_views.portal_menu, name="portal_menu"),
+    path("my/<int:client_id>/menu/<int:product_id>/", menu_views.portal_menu_product, name="portal_menu_product"),
     path("budget-rules/", views.budget_rules, name="budget_rules"),
     path("budget-rules/<int:rule_id>/end/", views.budget_rule_end, name="budget_rule_end"),
 ]

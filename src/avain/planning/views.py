@@ -254,12 +254,14 @@ def portal_plan(request, client):
             return redirect("portal_plan", client.pk)
         return render(request, "planning/portal_plan_view.html", _plan_context_for_portal(client, case, plan))
     can_edit = request.delegation is None or request.delegation.access == "edit"
-    lines = [{"description": line.description, "amount": line.amount} for line in plan.lines.all()]
+    lines = [
+        {"description": line.description, "amount": line.amount, "product": line.product_id} for line in plan.lines.all()
+    ]
     form = PlanForm(request.POST or None, instance=plan)
     formset = PlanLineFormSet(request.POST or None, initial=lines, prefix="line")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         entries = [
-            services.PlanLineEntry(f.cleaned_data["description"], f.cleaned_data["amount"])
+            services.PlanLineEntry(f.cleaned_data["description"], f.cleaned_data["amount"], f.cleaned_data.get("product"))
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]

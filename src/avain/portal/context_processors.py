@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from avain.catalogue.selectors import provider_of_user
 from avain.organisations.models import Role
 from avain.organisations.selectors import staff_memberships
 from avain.people.selectors import client_of_user
@@ -19,11 +20,18 @@ def _navigation(request) -> list[dict]:
         items.append((reverse("client_list"), _("Clients")))
     if roles & {Role.FINANCE, Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER}:
         items.append((reverse("price_list"), _("Price list")))
+        items.append((reverse("budget_rules"), _("Budget rules")))
+    if Role.ORGANISER_ADMIN in roles:
+        items.append((reverse("product_reviews"), _("Products to publish")))
+        items.append((reverse("provider_registrations"), _("Provider registrations")))
+    if provider_of_user(user) is not None:
+        items.append((reverse("provider_products"), _("My service products")))
     client = client_of_user(user)
     if client is not None:
         items += [
             (reverse("portal_home", args=[client.pk]), _("My HB")),
             (reverse("portal_plan", args=[client.pk]), _("My support plan")),
+            (reverse("portal_menu", args=[client.pk]), _("Service menu")),
             (reverse("portal_account", args=[client.pk]), _("My budget")),
             (reverse("portal_access_log", args=[client.pk]), _("Who has seen my data")),
         ]

@@ -10,6 +10,7 @@ from avain.organisations.models import Role
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 from avain.people.access import portal_access
 from avain.people.models import AccessLogEntry
+from avain.planning import selectors as planning_selectors
 from avain.planning.access import case_for_staff
 from avain.planning.forms import PeriodForm
 from avain.planning.models import CaseStatus
@@ -45,7 +46,14 @@ def case_decision(request, case_id: int):
     return render(
         request,
         "accounts/case_decision.html",
-        {"case": case, "client": case.client, "form": form, "plan": plan, "plan_lines": plan.lines.all() if plan else []},
+        {
+            "case": case,
+            "client": case.client,
+            "form": form,
+            "plan": plan,
+            "plan_lines": plan.lines.all() if plan else [],
+            "budget": planning_selectors.budget_explanation(case),
+        },
     )
 
 
@@ -74,6 +82,8 @@ def case_account(request, case_id: int):
             "balance": selectors.account_balance(account),
             "invoices": selectors.invoices_of(account),
             "form": form if can_record else None,
+            # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
+            "budget": planning_selectors.decision_budget_explanation(account.decision),
         },
     )
 
@@ -89,5 +99,6 @@ def portal_account(request, client):
             "account": account,
             "balance": selectors.account_balance(account) if account else None,
             "invoices": selectors.invoices_of(account) if account else [],
+            "budget": planning_selectors.decision_budget_explanation(account.decision) if account else None,
         },
     )

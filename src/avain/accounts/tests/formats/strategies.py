@@ -6,6 +6,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow
+from avain.accounts.formats.pain001 import Payment, PaymentBatch
 from avain.accounts.formats.references import finnish_reference, rf_reference
 from avain.core.identifiers import business_id, finnish_iban
 from avain.core.money import money_sum, round_money
@@ -84,4 +85,58 @@ def invoices(draw) -> InvoiceMessage:
         reference=draw(references),
         total=money_sum(row.total for row in rows),
         rows=rows,
+    )
+
+
+# --- payments --------------------------------------------------------------------------------------------------
+
+_SEPA_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_SEPA_SIGNS = "/-?:().,'+ "
+
+
+def sepa_texts(min_size: int = 1, max_size: int = 70) -> st.SearchStrategy[str]:
+    """Text already in the SEPA set, as the writer leaves it: single spaces, none at either end."""
+    return (
+        st.text(st.sampled_from(_SEPA_LETTERS + _SEPA_SIGNS), min_size=min_size, max_size=max_size)
+        .map(lambda text: " ".join(text.split()))
+        .filter(lambda text: min_size <= len(text) <= max_size)
+    )
+
+
+sepa_identifiers = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9?:().,'+-]{0,33}[A-Za-z0-9]\Z").filter(
+    lambda value: len(value) <= 35
+)
+amounts = cents(1, 99_999_999_999)  # 0.01 – 999 999 999.99, the SEPA range
+moments = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31)).map(
+    lambda moment: moment.replace(microsecond=0)
+)
+
+
+@st.composite
+def payments(draw, end_to_end_id: str):
+    remittance = draw(st.sampled_from(["reference", "message", "none"]))
+    return Payment(
+        end_to_end_id=end_to_end_id,
+        creditor_name=draw(sepa_texts(1, 70)),
+        creditor_iban=draw(ibans),
+        amount=draw(amounts),
+        creditor_bic=draw(st.none() | st.sampled_from(BICS)),
+        reference=draw(st.one_of(finnish_references, finnish_references.map(rf_reference)))
+        if remittance == "reference"
+        else None,
+        message=draw(sepa_texts(1, 140)) if remittance == "message" else None,
+    )
+
+
+@st.composite
+def payment_batches(draw, max_payments: int = 12):
+    ids = draw(st.lists(sepa_identifiers, min_size=1, max_size=max_payments, unique=True))
+    return PaymentBatch(
+        message_id=draw(sepa_identifiers),
+        created_at=draw(moments),
+        debtor_name=draw(sepa_texts(1, 70)),
+        debtor_iban=draw(ibans),
+        debtor_bic=draw(st.sampled_from(BICS)),
+        execution_date=draw(dates),
+        payments=tuple(draw(payments(end_to_end_id)) for end_to_end_id in ids),
     )

@@ -71,3 +71,24 @@ def _check(axe, page) -> None:
         for v in blocking
     )
     assert not blocking, f"axe-core found on {page.url}:\n{details}"
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Returns a function that signs a user in through the real pages: password, then the TOTP code."""
+    from playwright.sync_api import expect
+
+    from avain.testing import TEST_PASSWORD, totp_token
+
+    def sign_in_as(page, user, check=None) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Continue").click()
+        if check:
+            check(page)
+        page.get_by_label("Six-digit code").fill(totp_token(user))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    return sign_in_as

@@ -132,7 +132,10 @@ class MenuSearchForm(forms.Form):
     need = forms.ChoiceField(label=_("Kind of support"), required=False)
     area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All areas"))
     language = forms.ModelChoiceField(
-        label=_("Language"), queryset=ServiceLanguage.objects.all(), required=False, empty_label=_("All languages")
+        label=_("Language of the service"),
+        queryset=ServiceLanguage.objects.all(),
+        required=False,
+        empty_label=_("All languages"),
     )
     max_price = forms.DecimalField(
         label=_("Price per unit at most (€)"), required=False, max_digits=12, decimal_places=2, min_value=Decimal(0),

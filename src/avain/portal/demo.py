@@ -22,8 +22,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from avain.accounts import services as accounts_services
 from avain.accounts.models import BudgetAccount, Invoice
-from avain.catalogue.models import Provider, ProviderContact, ProviderKind, Service, ServicePrice
-from avain.catalogue.models import ServiceUnit
+from avain.catalogue import services as catalogue_services
+from avain.catalogue.models import (
+    Area,
+    Provider,
+    ProviderContact,
+    ProviderKind,
+    Service,
+    ServiceCategory,
+    ServiceLanguage,
+    ServicePrice,
+    ServiceProduct,
+    ServiceUnit,
+)
 from avain.core import clock, identifiers
 from avain.core.periods import Period
 from avain.organisations.models import Organiser, Role, StaffMembership, Unit
@@ -263,6 +274,68 @@ def _provider(organiser: Organiser, name: str, business_id: str, kind: str, iban
     provider.full_clean()
     provider.save()
     return provider
+
+
+# --- The service menu: areas, what each provider offers, and the organiser's review ------------------------------
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    provider: str
+    name: str
+    summary: str
+    description: str
+    category: str
+    unit: str
+    price: str
+    where: str
+    when: str
+    accessibility: str = ""
+    languages: tuple[str, ...] = ("fi",)
+    groups: tuple[str, ...] = ()
+    # "published", "proposed" (waiting for the administrator) or a reason the organiser returned it with
+    outcome: str = "published"
+
+
+def _areas(organiser: Organiser, names: list[tuple[str, str]]) -> dict[str, Area]:
+    return {
+        fi: Area.objects.create(organiser=organiser, name_fi=fi, name_sv=sv, name_en=fi) for fi, sv in names
+    }
+
+
+def _serve(provider: Provider, areas: list[Area], languages: tuple[str, ...]) -> None:
+    provider.areas.set(areas)
+    provider.languages.set(ServiceLanguage.objects.filter(code__in=languages))
+
+
+def _service_menu(providers: dict[str, Provider], areas: list[Area], products: list[DemoProduct], admin, at: str) -> None:
+    """Each product is written and proposed by its provider and decided by the administrator, as in real use."""
+    for product in products:
+        provider = providers[product.provider]
+        details = catalogue_services.ProductDetails(
+            name=product.name,
+            summary=product.summary,
+            description=product.description,
+            category=product.category,
+            unit=product.unit,
+            unit_price=Decimal(product.price),
+            target_groups=list(product.groups),
+            where=product.where,
+            when=product.when,
+            accessibility=product.accessibility,
+            areas=[area for area in areas if provider.areas.filter(pk=area.pk).exists()] or areas,
+            languages=list(ServiceLanguage.objects.filter(code__in=product.languages)),
+        )
+        with clock.frozen_at(_at(at)):
+            saved = catalogue_services.save_product(provider=provider, details=details)
+            catalogue_services.propose_product(product=saved)
+        if product.outcome == "proposed":
+            continue
+        with clock.frozen_at(_at(at) + dt.timedelta(days=2)):
+            publish = product.outcome == "published"
+            catalogue_services.review_product(
+                product=saved, reviewer=admin, publish=publish, reason="" if publish else product.outcome
+            )
 
 
 # --- The journey, step by step, through the real services --------------------------------------------------------
@@ -511,6 +584,104 @@ JENNI_PLAN = {
 }
 
 
+EKSOTE_AREAS = [
+    ("Lappeenranta", "Villmanstrand"),
+    ("Imatra", "Imatra"),
+    ("Lemi", "Lemi"),
+    ("Luumäki", "Luumäki"),
+    ("Parikkala", "Parikkala"),
+    ("Rautjärvi", "Rautjärvi"),
+    ("Ruokolahti", "Ruokolax"),
+    ("Savitaipale", "Savitaipale"),
+    ("Taipalsaari", "Taipalsaari"),
+]
+
+C = ServiceCategory
+U = ServiceUnit
+EKSOTE_MENU = [
+    DemoProduct(
+        "Etelä-Karjalan Martat ry", "Apua kotitöihin", "Marttojen kodinhoitaja auttaa siivouksessa, pyykeissä ja ruoanlaitossa.",
+        "Kodinhoitaja tulee kotiisi sovittuna päivänä. Teette yhdessä ne kotityöt, joissa tarvitset apua. "
+        "Voit myös opetella itse tekemään asioita helpommin.",
+        C.HOME_HELP, U.HOUR, "32.00", "Asiakkaan kotona", "Arkisin klo 8–16, sovitusti",
+        "Kodinhoitaja tulee kotiin, joten liikkuminen ei ole esteenä.", ("fi",), ("adults", "disability"),
+    ),
+    DemoProduct(
+        "Etelä-Karjalan Martat ry", "Arjen ruokakurssi pienryhmässä", "Opettelemme tekemään edullista ja hyvää ruokaa.",
+        "Ryhmässä on enintään kuusi osallistujaa. Jokainen kerta kestää kolme tuntia ja ruoka syödään yhdessä.",
+        C.DAY_ACTIVITY, U.VISIT, "15.00", "Marttakeskus, Kauppakatu 40, Lappeenranta", "Keskiviikkoisin klo 16–19",
+        "Esteetön sisäänkäynti. Reseptit myös selkokielellä.", ("fi",), ("aftercare", "young_parents"), "proposed",
+    ),
+    DemoProduct(
+        "Liikuntaseura Kipinä ry", "Kuntosalikortti ja ohjaus", "Kuntosali käytössäsi koko kuukauden, ja ohjaaja auttaa alkuun.",
+        "Saat kuntosalikortin ja kaksi ohjattua kertaa kuukaudessa. Ohjaaja tekee kanssasi oman ohjelman.",
+        C.DAY_ACTIVITY, U.MONTH, "35.00", "Kipinän sali, Valtakatu 12, Lappeenranta", "Joka päivä klo 6–22",
+        "Hissi ja esteetön pukuhuone.", ("fi", "en"), ("adults", "aftercare"),
+    ),
+    DemoProduct(
+        "Liikuntaseura Kipinä ry", "Vesijumppa", "Rauhallinen jumppa lämpimässä vedessä.",
+        "Ohjattu vesijumppa kestää 45 minuuttia. Sopii myös, jos liikkuminen on vaikeaa.",
+        C.REHABILITATION, U.VISIT, "8.00", "Kisapuiston uimahalli, Lappeenranta", "Maanantaisin ja torstaisin klo 10",
+        "Altaaseen pääsee nostolaitteella.", ("fi",), ("disability", "adults"),
+    ),
+    DemoProduct(
+        "Perheyhdistys Pesä ry", "Perhetyöntekijä kotiin", "Perhetyöntekijä tukee arjessa, kun lapsiperheen voimat ovat vähissä.",
+        "Perhetyöntekijä tulee kotiinne ja auttaa arjen rytmissä, lasten hoidossa ja vanhemmuudessa.",
+        C.FAMILY_WORK, U.HOUR, "48.00", "Perheen kotona", "Arkisin, myös iltaisin",
+        "", ("fi", "ru"), ("families", "young_parents"),
+    ),
+    DemoProduct(
+        "Saimaan kriisikeskus ry", "Keskusteluapu", "Voit puhua luottamuksellisesti koulutetun työntekijän kanssa.",
+        "Tapaamisia on yhdestä viiteen. Voit tulla paikan päälle tai puhua videon välityksellä.",
+        C.PEER_SUPPORT, U.VISIT, "20.00", "Koulukatu 17, Lappeenranta, tai videoyhteys", "Sovitusti, myös iltaisin",
+        "Esteetön sisäänkäynti. Tulkki järjestetään tarvittaessa.", ("fi", "en", "ru", "ar"),
+    ),
+    DemoProduct(
+        "Kotiapu Saimaa Oy", "Henkilökohtainen avustaja", "Avustaja auttaa niissä asioissa, jotka haluat tehdä itse mutta et pysty.",
+        "Sinä päätät, missä avustaja auttaa: kotona, töissä, harrastuksissa tai asioinnissa.",
+        C.PERSONAL_ASSISTANCE, U.HOUR, "34.50", "Missä tarvitset", "Joka päivä, myös viikonloppuisin",
+        "Avustajat on perehdytetty apuvälineisiin.", ("fi", "sv"), ("disability",),
+    ),
+    DemoProduct(
+        "Kotiapu Saimaa Oy", "Siivous", "Kodin siivous.", "Siivous.",
+        C.HOME_HELP, U.HOUR, "39.00", "Kotona", "Sovitusti", "", ("fi",), (),
+        "Kuvatkaa selkeämmin, mitä siivoukseen kuuluu ja kuinka kauan yksi käynti kestää.",
+    ),
+    DemoProduct(
+        "Saimaan Kyytipalvelu Oy", "Asiointikyyti", "Kyyti kauppaan, virastoon tai harrastukseen ja takaisin.",
+        "Tilaa kyyti puhelimella edellisenä päivänä. Kuljettaja auttaa tarvittaessa ovelta ovelle.",
+        C.TRANSPORT, U.KM, "1.90", "Koko Etelä-Karjala", "Joka päivä klo 7–21",
+        "Autoissa on pyörätuolipaikka.", ("fi", "sv"), ("disability", "adults"),
+    ),
+    DemoProduct(
+        "Eksote, Honkaharjun päiväkeskus", "Päivätoiminta", "Mielekästä tekemistä ja seuraa päivän ajaksi.",
+        "Päivään kuuluvat lounas ja päiväkahvi, ohjattua toimintaa ja ulkoilua.",
+        C.DAY_ACTIVITY, U.DAY, "62.00", "Honkaharjuntie 5, Imatra", "Arkisin klo 9–15",
+        "Esteetön rakennus, induktiosilmukka ja selkokieliset ohjeet.", ("fi", "fse"), ("disability", "adults"),
+    ),
+]
+
+VANTAA_AREAS = [("Vantaa", "Vanda"), ("Kerava", "Kervo")]
+
+VANTAA_MENU = [
+    DemoProduct(
+        "Vanda svenska familjeförening rf", "Familjearbete i hemmet", "En familjearbetare stöder er vardag hemma.",
+        "Familjearbetaren kommer hem till er och hjälper med rutiner, barnen och föräldraskapet.",
+        C.FAMILY_WORK, U.HOUR, "47.00", "Hemma hos familjen", "Vardagar, även kvällar", "", ("sv", "fi"), ("families",),
+    ),
+    DemoProduct(
+        "Tikkurilan Liikuntaseura ry", "Ohjattu liikuntaryhmä", "Liikuntaa ryhmässä omaan tahtiin.",
+        "Ryhmä kokoontuu kerran viikossa. Ohjaaja sovittaa liikkeet jokaiselle sopiviksi.",
+        C.DAY_ACTIVITY, U.VISIT, "9.00", "Tikkurilan urheilupuisto", "Tiistaisin klo 18", "", ("fi",), ("adults",),
+    ),
+    DemoProduct(
+        "Hoivapalvelu Kuusikko Oy", "Kotiapu", "Apua kotitöihin ja asiointiin.",
+        "Työntekijä auttaa siivouksessa, kaupassa käynnissä ja ruoanlaitossa.",
+        C.HOME_HELP, U.HOUR, "38.00", "Asiakkaan kotona", "Joka päivä klo 7–21", "", ("fi", "sv", "en"), ("adults", "families"),
+    ),
+]
+
+
 def _load_eksote(users: _Users) -> None:
     eksote = Organiser.objects.create(
         code="eksote", name="Etelä-Karjalan hyvinvointialue (Eksote)", business_id=_business_id("3211485")
@@ -545,12 +716,50 @@ def _load_eksote(users: _Users) -> None:
     home_care = _provider(eksote, "Kotiapu Saimaa Oy", _business_id("2463917"), ProviderKind.COMPANY, _iban("8000120045678"))
     taxi = _provider(eksote, "Saimaan Kyytipalvelu Oy", _business_id("2693415"), ProviderKind.COMPANY, _iban("1570300056789"))
     # The organiser's own day centre is a public unit under the organiser's business ID.
-    _provider(eksote, "Eksote, Honkaharjun päiväkeskus", eksote.business_id, ProviderKind.PUBLIC, _iban("5600010067890"))
+    day_centre = _provider(
+        eksote, "Eksote, Honkaharjun päiväkeskus", eksote.business_id, ProviderKind.PUBLIC, _iban("5600010067890")
+    )
 
     martat_contact = users.create(
         "provider.martat", "Tarja", "Pesonen", "tarja.pesonen@martat.example", "2025-11-03 10:00"
     )
     ProviderContact.objects.create(organiser=eksote, provider=martat, user=martat_contact)
+
+    areas = _areas(eksote, EKSOTE_AREAS)
+    south_karelia = list(areas.values())
+    lappeenranta = [areas["Lappeenranta"], areas["Lemi"], areas["Taipalsaari"]]
+    for provider, served, languages in [
+        (martat, south_karelia, ("fi",)),
+        (sports, lappeenranta, ("fi", "en")),
+        (family, south_karelia, ("fi", "ru")),
+        (crisis, south_karelia, ("fi", "en", "ru", "ar")),
+        (home_care, south_karelia, ("fi", "sv")),
+        (taxi, south_karelia, ("fi", "sv")),
+        (day_centre, [areas["Imatra"], areas["Ruokolahti"], areas["Rautjärvi"]], ("fi", "fse")),
+    ]:
+        _serve(provider, served, languages)
+    providers = {p.name: p for p in (martat, sports, family, crisis, home_care, taxi, day_centre)}
+    _service_menu(providers, south_karelia, EKSOTE_MENU, admin, "2025-11-17 09:00")
+    # A provider that has registered itself and waits for the administrator's check.
+    with clock.frozen_at(_at("2026-11-19 15:20")):
+        catalogue_services.register_provider(
+            organiser=eksote,
+            registration=catalogue_services.Registration(
+                name="Lappeenrannan Viittomakieliset ry",
+                business_id=_business_id("2841123"),
+                kind=ProviderKind.ASSOCIATION,
+                iban=_iban("5780000011223"),
+                email="toiminta@viittomakieliset.example",
+                phone="040 123 4567",
+                areas=lappeenranta,
+                languages=list(ServiceLanguage.objects.filter(code__in=["fse", "fi"])),
+                contact_first_name="Timo",
+                contact_last_name="Lindroos",
+                password=DEMO_PASSWORD,
+            ),
+        )
+    # They signed in once after registering and set up their sign-in app.
+    TOTPDevice.objects.create(user=get_user_model().objects.get(username="toiminta@viittomakieliset.example"), name="demo", confirmed=True)
 
     # Aino: her budget for 2026 is in use. Planned in late 2025 with Sari's help, decided before Christmas.
     aino_user = users.create("client.aino", "Aino", "Virtanen", "aino.virtanen@posti.example", "2025-11-10 10:30")
@@ -719,8 +928,16 @@ def _load_eksote(users: _Users) -> None:
         mikko_user,
         "2026-11-16 21:40",
         MIKKO_DRAFT,
-        [("Apu raha-asioihin ja postien hoitoon", "2000.00"), ("Kuntosalikortti", "300.00")],
+        [("Apu raha-asioihin ja postien hoitoon", "2000.00")],
     )
+    # The gym card he found in the service menu: twelve months.
+    with clock.frozen_at(_at("2026-11-16 21:50")):
+        planning_services.add_product_to_plan(
+            plan=mikko_plan,
+            actor=mikko_user,
+            product=ServiceProduct.objects.get(organiser=eksote, name="Kuntosalikortti ja ohjaus"),
+            quantity=Decimal(12),
+        )
 
     # Elina: the worker returned the first version with comments; the second one waits for review.
     elina = _client(eksote, "Elina", "Mäkelä", _hetu("1979-11-23", 584), Language.FINNISH, TargetGroup.DISABILITY, "2026-09-14 10:00")
@@ -916,9 +1133,17 @@ def _load_vantaa(users: _Users) -> None:
     services = _price_list(vantaa, VANTAA_PRICES)
 
     family = _provider(vantaa, "Vanda svenska familjeförening rf", _business_id("0128734"), ProviderKind.ASSOCIATION, _iban("1435000078901"))
-    _provider(vantaa, "Tikkurilan Liikuntaseura ry", _business_id("1785320"), ProviderKind.ASSOCIATION, _iban("5780000089012"))
+    sports = _provider(vantaa, "Tikkurilan Liikuntaseura ry", _business_id("1785320"), ProviderKind.ASSOCIATION, _iban("5780000089012"))
     home_care = _provider(vantaa, "Hoivapalvelu Kuusikko Oy", _business_id("1960448"), ProviderKind.COMPANY, _iban("4055000090123"))
     _provider(vantaa, "Myyrmäen päivätoimintakeskus", vantaa.business_id, ProviderKind.PUBLIC, _iban("1029000001234"))
+    vantaa_areas = list(_areas(vantaa, VANTAA_AREAS).values())
+    for provider, languages in [(family, ("sv", "fi")), (sports, ("fi",)), (home_care, ("fi", "sv", "en"))]:
+        _serve(provider, vantaa_areas, languages)
+    vantaa_admin = users.create("vantaa.admin", "Petra", "Nieminen", "petra.nieminen@vakehyva.example", "2025-08-18 08:00")
+    _staff(vantaa, administration, vantaa_admin, Role.ORGANISER_ADMIN)
+    _service_menu(
+        {p.name: p for p in (family, sports, home_care)}, vantaa_areas, VANTAA_MENU, vantaa_admin, "2025-10-06 09:00"
+    )
 
     # Anna, a Swedish-speaking single mother: budget for 2026 in use.
     anna = _client(vantaa, "Anna", "Lindholm", _hetu("1984-10-02", 462), Language.SWEDISH, TargetGroup.FAMILIES, "2025-10-13 10:00")

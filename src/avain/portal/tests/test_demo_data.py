@@ -127,6 +127,23 @@ def test_mikko_is_writing_a_draft_plan(demo):
     draft = case.plans.get(status=PlanStatus.DRAFT)
     assert draft.what_matters and not draft.follow_up
     assert draft.lines.exists()
+    gym = draft.lines.get(product__isnull=False)
+    assert gym.amount == 12 * gym.product.unit_price
+
+
+def test_both_organisers_have_a_service_menu_and_eksote_has_reviews_waiting(demo):
+    from avain.catalogue.models import ProductStatus, RegistrationStatus, ServiceProduct
+    from avain.catalogue.selectors import MenuSearch, menu_products
+
+    for organiser in Organiser.objects.all():
+        menu = list(menu_products(organiser.pk, MenuSearch()))
+        assert len(menu) >= 3
+        assert all(product.areas.exists() and product.languages.exists() for product in menu)
+    eksote = Organiser.objects.get(code="eksote")
+    assert ServiceProduct.objects.filter(organiser=eksote, status=ProductStatus.PROPOSED).exists()
+    returned = ServiceProduct.objects.get(organiser=eksote, status=ProductStatus.RETURNED)
+    assert returned.reviews.get().reason
+    assert Provider.objects.filter(organiser=eksote, status=RegistrationStatus.PENDING).count() == 1
 
 
 def test_the_command_refuses_without_demo_mode(settings):

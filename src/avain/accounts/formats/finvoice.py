@@ -22,6 +22,7 @@ What is checked:
   (``row_amount_mismatch``); start date not after end date. When every row is right, the rows add up to the total.
 """
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ class _Reader:
 
     def _schema_errors(self):
         """Schema errors split by the row they are in; decimal points are read as the standard's commas."""
-        checked = etree.fromstring(etree.tostring(self.root))
+        checked = copy.deepcopy(self.root)
         for elem in checked.iter():
             if isinstance(elem.tag, str) and elem.tag.endswith(_NUMERIC_SUFFIXES) and elem.text:
                 if _DOT_DECIMAL.match(elem.text):

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from avain.core.periods import Period
@@ -12,6 +13,7 @@ from avain.people.access import portal_access
 from avain.people.models import AccessLogEntry
 from avain.planning import selectors as planning_selectors
 from avain.planning.access import case_for_staff
+from avain.planning.decision_document import decision_filename, decision_pdf
 from avain.planning.forms import PeriodForm
 from avain.planning.models import CaseStatus
 
@@ -102,3 +104,29 @@ def portal_account(request, client):
             "budget": planning_selectors.decision_budget_explanation(account.decision) if account else None,
         },
     )
+
+
+def _decision_pdf_response(decision) -> HttpResponse:
+    response = HttpResponse(decision_pdf(decision), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{decision_filename(decision)}"'
+    # The decision holds the client's identity code: no cache on the way may keep a copy.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@staff_required(*CLIENT_DATA_ROLES)
+def case_decision_pdf(request, case_id: int):
+    """The decision as the client received it, in the client's language (Finnish or Swedish)."""
+    case = case_for_staff(request, case_id, WHAT.DECISION)
+    decision = getattr(case, "decision", None)
+    if decision is None:
+        raise Http404
+    return _decision_pdf_response(decision)
+
+
+@portal_access(WHAT.DECISION)
+def portal_decision_pdf(request, client):
+    decision = planning_selectors.decision_for_client(client)
+    if decision is None:
+        raise Http404
+    return _decision_pdf_response(decision)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from avain.catalogue.models import ServicePrice
+from avain.catalogue.models import Service, ServicePrice
 from avain.core.money import ZERO
 from avain.core.periods import Period
 from avain.organisations.models import Role, StaffMembership
@@ -166,6 +166,34 @@ def case_budget_explanation(case: HBCase) -> BudgetExplanation | None:
 def decision_budget_explanation(decision: Decision) -> BudgetExplanation | None:
     """The budget explanation of a decision, read from its snapshot only: no prices, rules or needs are read."""
     return from_snapshot(decision.snapshot)
+
+
+def decision_for_client(client) -> Decision | None:
+    """The client's newest decision (a client may have had earlier budget periods)."""
+    return (
+        Decision.objects.filter(organiser_id=client.organiser_id, case__client=client)
+        .select_related("organiser", "case__client", "decided_by", "plan")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def decision_legal_bases(decision: Decision) -> list[str]:
+    """The legal bases of the services the decision's budget was computed from, each once, in the budget's order.
+
+    A basis kept in the snapshot (on a budget line or a need) wins; the snapshot does not keep one yet, so otherwise
+    it is the organiser's price-list service of the same code. Empty when no service names one.
+    """
+    snapshot = decision.snapshot or {}
+    entries = [*snapshot.get("budget_lines", []), *snapshot.get("needs", [])]
+    codes = list(dict.fromkeys(entry["service_code"] for entry in entries if entry.get("service_code")))
+    kept = {e["service_code"]: e["legal_basis"] for e in entries if e.get("service_code") and "legal_basis" in e}
+    missing = [code for code in codes if code not in kept]
+    current = dict(
+        Service.objects.filter(organiser_id=decision.organiser_id, code__in=missing).values_list("code", "legal_basis")
+    )
+    bases = (kept.get(code, current.get(code, "")).strip() for code in codes)
+    return list(dict.fromkeys(basis for basis in bases if basis))
 
 
 def budget_explanation(case: HBCase) -> BudgetExplanation | None:

@@ -92,7 +92,8 @@ def test_the_ids_are_real_the_organisers_own_worker_reaches_the_same_pages(clien
 
 def test_a_client_reaches_only_their_own_portal(client, other_organiser_data):
     _, active, _ = other_organiser_data
-    someone = make_client(make_organiser("kolmas"), login=True)
+    # With a decision of their own, so that every portal page exists for them (the decision PDF only then).
+    someone = case_active(client=make_client(make_organiser("kolmas"), login=True)).client
     client.force_login(someone.user)
     for name in client_url_names("client_id"):
         if name.startswith("portal_"):

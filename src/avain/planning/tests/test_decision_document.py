@@ -124,6 +124,12 @@ def test_the_services_legal_bases_replace_the_general_section():
     assert "48 §" in html  # the review's legal basis stays
 
 
+def test_the_legal_basis_stays_as_it_was_when_the_price_list_changes_it_later():
+    case = active_case("fi", legal_basis="Sosiaalihuoltolaki (1301/2014) 19 §")
+    Service.objects.filter(organiser=case.organiser).update(legal_basis="Vammaispalvelulaki (675/2023) 12 §")
+    assert decision_document.decision_context(case.decision)["legal_bases"] == ["Sosiaalihuoltolaki (1301/2014) 19 §"]
+
+
 def test_the_language_is_the_clients_finnish_or_swedish_and_english_speakers_get_finnish():
     organiser = make_organiser()
     assert decision_document.decision_language(make_client(organiser, language="fi")) == "fi"

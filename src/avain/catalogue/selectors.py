@@ -148,16 +148,25 @@ class MenuSearch:
     provider_kind: str = ""
 
 
+def _spellings(word: str) -> set[str]:
+    """The word as typed, in lower case, in capitals and capitalised. SQLite ignores case only for the letters a–z,
+    so without these "äänikirja" would not find "Äänikirjat kotiin" there; PostgreSQL needs only the first."""
+    return {word, word.lower(), word.upper(), word.capitalize()}
+
+
 def menu_products(organiser_id: int, search: MenuSearch):
     """The organiser's published products that match every given criterion, cheapest first."""
     products = _published(organiser_id)
     for word in search.text.split():
-        products = products.filter(
-            Q(name__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(description__icontains=word)
-            | Q(provider__name__icontains=word)
-        )
+        match = Q()
+        for spelling in _spellings(word):
+            match |= (
+                Q(name__icontains=spelling)
+                | Q(summary__icontains=spelling)
+                | Q(description__icontains=spelling)
+                | Q(provider__name__icontains=spelling)
+            )
+        products = products.filter(match)
     if search.categories:
         products = products.filter(category__in=search.categories)
     if search.area is not None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from avain.core import clock
 from avain.core.money import CENT
+from avain.core.validators import normalise_business_id
 from avain.organisations.models import Organiser
 from avain.people.models import TargetGroup
 
@@ -406,6 +407,8 @@ def register_provider(*, organiser: Organiser, registration: Registration) -> Pr
         registered_at=clock.now(),
     )
     provider.full_clean(exclude=["organiser"], validate_unique=False)
+    # One business ID has one spelling (1234567-8), so that "12345678" is recognised as the same provider.
+    provider.business_id = normalise_business_id(provider.business_id)
     user = User(
         username=email,
         email=email,
@@ -420,7 +423,7 @@ def register_provider(*, organiser: Organiser, registration: Registration) -> Pr
                 _("A provider with this business ID is already registered with this organiser."),
                 code="provider_exists",
             )
-        if User.objects.filter(username__iexact=email).exists():
+        if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
             raise ValidationError(
                 _("This e-mail address already has a user. Sign in with it, or use another address."),
                 code="email_taken",
@@ -478,7 +481,7 @@ def save_product(*, provider: Provider, details: ProductDetails, product: Servic
     what clients have read and planned with stays as it was."""
     if provider.status == RegistrationStatus.REFUSED:
         raise ValidationError(_("Your registration was refused, so you cannot offer products."), code="provider_refused")
-    if details.unit_price is None or details.unit_price <= 0:
+    if details.unit_price is None or not details.unit_price.is_finite() or details.unit_price <= 0:
         raise ValidationError(_("The price must be more than zero euros."), code="price_not_positive")
     if details.unit_price != details.unit_price.quantize(CENT):
         raise ValidationError(_("Give the price in whole cents."), code="price_sub_cent")
@@ -526,6 +529,10 @@ def propose_product(*, product: ServiceProduct) -> ServiceProduct:
     """The provider sends a draft or a returned product to the organiser to be published."""
     with transaction.atomic():
         product = _locked_product(product)
+        if product.provider.status == RegistrationStatus.REFUSED:
+            raise ValidationError(
+                _("Your registration was refused, so you cannot offer products."), code="provider_refused"
+            )
         if not product.is_editable:
             raise ValidationError(_("This product has already been sent to the organiser."), code="already_proposed")
         product.status = ProductStatus.PROPOSED

@@ -3,6 +3,7 @@ their products, and the organiser's review that publishes products into the serv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -231,7 +232,12 @@ def provider_product(request, product_id: int | None = None):
                 services.withdraw_product(product=product)
                 messages.success(request, _("The product is withdrawn from the service menu."))
                 return redirect("provider_products")
-            if editable and form.is_valid():
+            if not editable:
+                raise ValidationError(
+                    _("A product that is waiting for the organiser or published cannot be changed."),
+                    code="product_frozen",
+                )
+            if form.is_valid():
                 product = services.save_product(provider=provider, details=_details(form.cleaned_data), product=product)
                 if action == "propose":
                     services.propose_product(product=product)
@@ -240,7 +246,10 @@ def provider_product(request, product_id: int | None = None):
                 messages.success(request, _("The product is saved as a draft."))
                 return redirect("provider_product", product.pk)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            if editable and form.is_bound:
+                _add_model_errors(form, error)
+            else:  # the page shows no form to put the error on
+                _show_errors(request, error)
     return render(
         request,
         "catalogue/provider_product.html",
@@ -273,6 +282,8 @@ def provider_registrations(request):
 def provider_registration_decide(request, provider_id: int):
     provider = get_object_or_404(selectors.pending_registrations(request.staff.organiser_id), pk=provider_id)
     form = ReasonForm(request.POST)
+    if request.POST.get("decision") not in ("approve", "refuse"):
+        return HttpResponseBadRequest()
     approve = request.POST.get("decision") == "approve"
     if form.is_valid():
         try:
@@ -302,6 +313,8 @@ def product_reviews(request):
 def product_review(request, product_id: int):
     product = selectors.product_for_review(request.staff.organiser_id, product_id)
     form = ReasonForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("decision") not in ("publish", "return"):
+        return HttpResponseBadRequest()
     if request.method == "POST" and form.is_valid():
         publish = request.POST.get("decision") == "publish"
         try:

@@ -19,21 +19,27 @@ WHAT = AccessLogEntry.What
 PAGE_SIZE = 20
 
 
-def _search(form: MenuSearchForm, case) -> catalogue.MenuSearch:
-    if not form.is_valid():
+def _search(form: MenuSearchForm, case) -> catalogue.MenuSearch | None:
+    """What the client looks for. A filter given wrong is shown with its error and left out; the others still
+    narrow the search. None when nothing can match: "matches my needs" before any needs are assessed."""
+    if not form.is_bound:
         return catalogue.MenuSearch()
-    data = form.cleaned_data
-    if data["need"] == MY_NEEDS:
+    form.is_valid()
+    data = form.cleaned_data  # only the fields that were given right
+    need = data.get("need") or ""
+    if need == MY_NEEDS:
         categories = tuple(case.needs.values_list("service__category", flat=True).distinct()) if case else ()
+        if not categories:
+            return None
     else:
-        categories = (data["need"],) if data["need"] else ()
+        categories = (need,) if need else ()
     return catalogue.MenuSearch(
-        text=data["text"],
+        text=data.get("text") or "",
         categories=categories,
-        area=data["area"],
-        language=data["language"],
-        max_price=data["max_price"],
-        provider_kind=data["provider_kind"],
+        area=data.get("area"),
+        language=data.get("language"),
+        max_price=data.get("max_price"),
+        provider_kind=data.get("provider_kind") or "",
     )
 
 
@@ -41,7 +47,10 @@ def _search(form: MenuSearchForm, case) -> catalogue.MenuSearch:
 def portal_menu(request, client):
     case = selectors.current_case(client)
     form = MenuSearchForm(request.GET or None, organiser_id=client.organiser_id)
-    products = catalogue.menu_products(client.organiser_id, _search(form, case))
+    search = _search(form, case)
+    products = catalogue.menu_products(client.organiser_id, search or catalogue.MenuSearch())
+    if search is None:
+        products = products.none()
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -91,5 +100,6 @@ def portal_menu_product(request, client, product_id: int):
             "form": form,
             "left": case.budget_total - selectors.plan_total(plan) if plan else None,
         },
-        status=400 if form.errors else 200,
+        # A POST that added nothing (bad quantity, over the budget, or no plan to add to) is refused.
+        status=400 if request.method == "POST" else 200,
     )

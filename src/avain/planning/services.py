@@ -301,10 +301,12 @@ def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLin
         )
 
 
-def _check_products(plan: SupportPlan, product_ids: set[int]) -> None:
-    """A line may name a product that is in the organiser's menu now, or one the plan already had (a product
-    withdrawn later stays in the plans that chose it)."""
-    already = set(plan.lines.filter(product__isnull=False).values_list("product_id", flat=True))
+def _check_products(plan: SupportPlan, product_ids: set[int], *, keep_chosen: bool = True) -> None:
+    """A line may name a product that is in the organiser's menu now, or (``keep_chosen``) one the plan already had
+    (a product withdrawn later stays in the plans that chose it)."""
+    already = set()
+    if keep_chosen:
+        already = set(plan.lines.filter(product__isnull=False).values_list("product_id", flat=True))
     available = published_product_ids(plan.organiser_id, product_ids - already)
     if product_ids - already - available:
         raise ValidationError(
@@ -315,11 +317,13 @@ def _check_products(plan: SupportPlan, product_ids: set[int]) -> None:
 
 def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, quantity: Decimal) -> PlanLine:
     """Put a product of the service menu into the client's draft plan: quantity × the product's price."""
-    if quantity is None or quantity <= 0:
+    if quantity is None or not quantity.is_finite() or quantity <= 0:
         raise ValidationError(_("The quantity must be more than zero."), code="quantity_not_positive")
     if quantity != quantity.quantize(QUANTITY_STEP):
         raise ValidationError(_("Give the quantity with at most two decimals."), code="quantity_too_precise")
     amount = round_money(quantity * product.unit_price)
+    if amount <= 0:  # a tiny quantity of a cheap product rounds to 0,00 €
+        raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
     description = f"{product.name} ({product.provider.name})"[:200]
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
@@ -328,7 +332,8 @@ def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, qu
                 _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
             )
         _refuse_unless(plan.case, CaseStatus.PLANNING)
-        _check_products(plan, {product.pk})
+        # A new line needs the product in the menu now, even if an earlier line of the plan has it.
+        _check_products(plan, {product.pk}, keep_chosen=False)
         lines = [*plan.lines.all(), PlanLineEntry(description, amount, product.pk)]
         _check_within_budget(plan.case, lines)
         return PlanLine.objects.create(

@@ -13,7 +13,7 @@ from avain.catalogue.models import Provider
 from avain.core import clock
 from avain.core.money import ZERO, to_money
 from avain.core.periods import Period
-from avain.planning.models import HBCase, PlanLine
+from avain.planning.models import CaseStatus, HBCase, PlanLine
 from avain.planning.services import record_decision
 
 from .models import BudgetAccount, EntryKind, Invoice, LedgerEntry
@@ -72,6 +72,11 @@ def record_invoice(
         # The account row lock serialises every posting on this account: no two invoices can spend the same euro.
         account = BudgetAccount.objects.select_for_update().select_related("decision").get(pk=account.pk)
         decision = account.decision
+        # Locked too, so that the HB cannot be closed while this invoice is being posted.
+        if HBCase.objects.select_for_update().get(pk=decision.case_id).status == CaseStatus.CLOSED:
+            raise ValidationError(
+                _("This HB has been closed. No more invoices can be recorded on its account."), code="case_closed"
+            )
         if plan_line.plan_id != decision.plan_id:
             raise ValidationError(_("Choose a line of the approved plan."), code="foreign_plan_line")
         if not Period(decision.period_start, decision.period_end).contains(service_date):

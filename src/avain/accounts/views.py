@@ -65,7 +65,7 @@ def case_account(request, case_id: int):
     account = getattr(getattr(case, "decision", None), "account", None)
     if account is None:
         raise Http404
-    can_record = request.staff.role in (Role.SOCIAL_WORKER, Role.FINANCE)
+    can_record = request.staff.role in (Role.SOCIAL_WORKER, Role.FINANCE) and case.status != CaseStatus.CLOSED
     form = InvoiceForm(request.POST or None, account=account)
     if request.method == "POST" and can_record and form.is_valid():
         try:

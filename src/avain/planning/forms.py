@@ -27,6 +27,15 @@ class DeclineForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the HB ends"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write why the HB ends.")},
+        help_text=_("For example: the budget period is over, or the client no longer needs the support."),
+    )
+
+
 class NeedsForm(forms.Form):
     wishes = forms.CharField(label=_("What the client wants from life"), required=False, widget=forms.Textarea)
     needs_summary = forms.CharField(

@@ -23,6 +23,25 @@ class CaseStatus(models.TextChoices):
     APPROVED = "approved", _("approved, waiting for the decision")
     ACTIVE = "active", _("budget granted and in use")
     DECLINED = "declined", _("the client chose ordinary services")
+    CLOSED = "closed", _("the HB has ended and the case is closed")
+
+
+# The steps a case no longer leaves; any other step is an open case (planning.journey has the moves between them).
+ENDED_STATUSES = (CaseStatus.DECLINED, CaseStatus.CLOSED)
+
+
+class CaseAction(models.TextChoices):
+    """The named moves of the journey, as the case history reads them: who did what."""
+
+    OPEN = "open", _("opened the HB case")
+    START_PLANNING = "start_planning", _("let the client write the support plan")
+    SUBMIT_PLAN = "submit_plan", _("sent the support plan for review")
+    RETURN_PLAN = "return_plan", _("returned the plan to the client with comments")
+    FORWARD_PLAN = "forward_plan", _("forwarded the plan for approval")
+    APPROVE_PLAN = "approve_plan", _("approved the plan")
+    DECIDE = "decide", _("made the decision and opened the budget account")
+    DECLINE = "decline", _("recorded that the client continues with ordinary services")
+    CLOSE = "close", _("closed the HB")
 
 
 class Frequency(models.TextChoices):
@@ -118,7 +137,7 @@ class HBCase(models.Model):
             models.CheckConstraint(condition=models.Q(status__in=CaseStatus.values), name="case_status_known"),
             models.UniqueConstraint(
                 fields=["organiser", "client"],
-                condition=~models.Q(status=CaseStatus.DECLINED),
+                condition=~models.Q(status__in=ENDED_STATUSES),
                 name="case_one_open_per_client",
             ),
             models.CheckConstraint(
@@ -315,3 +334,42 @@ class Decision(models.Model):
         ]
 
 
+
+
+class CaseTransition(models.Model):
+    """One move of a case from one step to the next: who, when, what and why. Written only by
+    ``services.move_case`` and never changed or deleted, so the history and the "waiting since" of the work queue
+    read the same tomorrow as today."""
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
+    case = models.ForeignKey(HBCase, on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField(_("what happened"), max_length=30, choices=CaseAction.choices)
+    # Empty for the move that opened the case (or recorded a decline before any case existed).
+    from_status = models.CharField(_("from step"), max_length=30, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("to step"), max_length=30, choices=CaseStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(_("why"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "to_status", "at"], name="transition_case_step_at")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=CaseAction.values), name="transition_action_known"),
+            models.CheckConstraint(
+                condition=models.Q(from_status__in=[*CaseStatus.values, ""]), name="transition_from_known"
+            ),
+            models.CheckConstraint(condition=models.Q(to_status__in=CaseStatus.values), name="transition_to_known"),
+            models.CheckConstraint(
+                condition=~models.Q(from_status=models.F("to_status")), name="transition_changes_step"
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        # Append-only: a transition is history. A correction is a new move, never an edit of an old one.
+        if self.pk is not None:
+            raise ValueError("A case transition is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A case transition is never deleted.")

@@ -1,10 +1,16 @@
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service, ServicePrice
+from avain.core import clock
 from avain.core.money import ZERO
 from avain.core.periods import Period
 from avain.organisations.models import Role, StaffMembership
@@ -21,7 +27,7 @@ from .calculation import (
     calculate_budget,
 )
 from .explanation import BudgetExplanation, from_snapshot
-from .models import BudgetRule, CaseStatus, Decision, HBCase, PlanStatus, SupportPlan
+from .models import ENDED_STATUSES, BudgetRule, CaseStatus, CaseTransition, Decision, HBCase, PlanStatus, SupportPlan
 
 
 def cases_for_staff(membership: StaffMembership) -> QuerySet[HBCase]:
@@ -37,24 +43,85 @@ def get_case_for_staff(membership: StaffMembership, case_id: int) -> HBCase:
         raise Http404 from None
 
 
-def work_queue(membership: StaffMembership) -> QuerySet[HBCase]:
-    """What waits for this staff member: a worker's own cases needing action, an approver's plans to approve."""
+@dataclass(frozen=True)
+class QueueGroup:
+    status: str
+    title: Promise
+    cases: list[HBCase]  # oldest wait first; each with ``waiting_since``
+
+
+# What waits for whom, in the order the groups are shown. A worker's budgets in use wait for nobody, but the worker
+# follows them (invoices, closing the HB), so they come last.
+WORKER_QUEUE = (
+    (CaseStatus.NEEDS_ASSESSMENT, _("Needs to assess")),
+    (CaseStatus.REVIEW, _("Plans to review")),
+    (CaseStatus.APPROVED, _("Decisions to make")),
+    (CaseStatus.ACTIVE, _("Budgets in use")),
+)
+APPROVER_QUEUE = ((CaseStatus.APPROVAL, _("Plans waiting for your approval")),)
+
+
+def with_waiting_since(cases: QuerySet[HBCase]) -> QuerySet[HBCase]:
+    """Annotate ``waiting_since``: when the case came to the step it is at, from its transitions. A case from before
+    transitions were recorded has none; its opening time stands in."""
+    arrived = (
+        CaseTransition.objects.filter(case=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    return cases.annotate(waiting_since=Coalesce(Subquery(arrived), "opened_at"))
+
+
+def work_queue(membership: StaffMembership) -> list[QueueGroup]:
+    """What waits for this staff member, grouped by what is to be done and oldest wait first: a worker's own cases
+    (needs to assess, plans to review, decisions to make, then budgets in use), an approver's plans to approve."""
     cases = cases_for_staff(membership)
     if membership.role == Role.APPROVER:
-        return cases.filter(status=CaseStatus.APPROVAL).order_by("opened_at")
-    if membership.role == Role.SOCIAL_WORKER:
-        return cases.filter(
-            worker_id=membership.user_id,
-            status__in=[CaseStatus.NEEDS_ASSESSMENT, CaseStatus.REVIEW, CaseStatus.APPROVED, CaseStatus.ACTIVE],
-        ).order_by("opened_at")
-    return cases.none()
+        groups = APPROVER_QUEUE
+    elif membership.role == Role.SOCIAL_WORKER:
+        groups, cases = WORKER_QUEUE, cases.filter(worker_id=membership.user_id)
+    else:
+        return []
+    waiting = with_waiting_since(cases.filter(status__in=[status for status, _title in groups])).order_by(
+        "waiting_since", "pk"
+    )
+    by_status: dict[str, list[HBCase]] = {status: [] for status, _title in groups}
+    day = clock.today()
+    for case in waiting:
+        case.waiting_days = (day - timezone.localdate(case.waiting_since)).days
+        by_status[case.status].append(case)
+    return [QueueGroup(status, title, by_status[status]) for status, title in groups]
 
 
 def current_case(client) -> HBCase | None:
+    """The client's open case, if any: one that has neither been declined nor closed."""
     return (
         HBCase.objects.filter(organiser_id=client.organiser_id, client=client)
-        .exclude(status=CaseStatus.DECLINED)
+        .exclude(status__in=ENDED_STATUSES)
         .first()
+    )
+
+
+def ended_cases(client) -> QuerySet[HBCase]:
+    """The client's earlier cases, declined or closed, newest first, with their histories and ``ended_at``."""
+    return (
+        HBCase.objects.filter(organiser_id=client.organiser_id, client=client, status__in=ENDED_STATUSES)
+        .annotate(ended_at=Coalesce(Max("transitions__at"), "declined_at"))
+        .prefetch_related(_history_prefetch())
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def _history_prefetch() -> Prefetch:
+    return Prefetch("transitions", queryset=CaseTransition.objects.select_related("actor").order_by("at", "id"))
+
+
+def case_history(case: HBCase) -> QuerySet[CaseTransition]:
+    """Every move of the case, oldest first: who, when, from which step to which, and why."""
+    return (
+        CaseTransition.objects.filter(organiser_id=case.organiser_id, case=case)
+        .select_related("actor")
+        .order_by("at", "id")
     )
 
 

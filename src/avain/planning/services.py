@@ -17,13 +17,15 @@ from avain.core.money import ZERO, money_sum, round_money, to_money
 from avain.core.periods import Period
 from avain.people.models import Client
 
-from . import selectors
+from . import journey, selectors
 from .calculation import MissingPrice
 from .explanation import BudgetComparison, BudgetExplanation, compare, to_snapshot
 from .models import (
     BudgetLine,
     BudgetRule,
+    CaseAction,
     CaseStatus,
+    CaseTransition,
     Decision,
     Frequency,
     HBCase,
@@ -36,7 +38,7 @@ from .models import (
     SupportPlan,
 )
 
-OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.DECLINED]
+OPEN_STATUSES = list(journey.OPEN_STATUSES)
 QUANTITY_STEP = Decimal("0.01")  # NeedLine.quantity and BudgetRule.percentage have two decimals
 PERCENTAGE_MAX = Decimal("999.99")  # BudgetRule.percentage has five digits
 
@@ -55,13 +57,49 @@ def _refuse_unless(case: HBCase, *statuses: str) -> None:
         )
 
 
+def move_case(*, case: HBCase, action: str, actor, reason: str = "") -> HBCase:
+    """Move the case on by one of the journey's named moves (``journey.MOVES``); every change of step goes through
+    here. Under a row lock it checks the move against the step the case is at now, changes the step and records who
+    moved it, when and why. A move the journey does not allow raises ValidationError and changes nothing.
+
+    A case not saved yet (``case.pk is None``) starts from ``journey.OPENED`` and is saved here with its first step.
+    Callers that check more than the step lock the case and call ``journey.check`` first, so that the step is
+    always the first thing refused.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        if case.pk is None:
+            locked, source = case, journey.OPENED
+        else:
+            locked = _locked_case(case)
+            source = locked.status
+        move = journey.check(source, action, reason)
+        locked.status = move.target
+        if source == journey.OPENED:
+            locked.save()
+        else:
+            locked.save(update_fields=["status"])
+        CaseTransition.objects.create(
+            organiser_id=locked.organiser_id,
+            case=locked,
+            action=action,
+            from_status=source,
+            to_status=move.target,
+            actor=actor,
+            at=clock.now(),
+            reason=reason,
+        )
+    case.pk, case.status = locked.pk, locked.status  # the caller's copy shows the new step too
+    return locked
+
+
 def open_case(*, client: Client, worker, period: Period) -> HBCase:
     with transaction.atomic():
         if HBCase.objects.select_for_update().filter(
             organiser_id=client.organiser_id, client=client, status__in=OPEN_STATUSES
         ).exists():
             raise ValidationError(_("This client already has an open HB case."), code="case_exists")
-        return HBCase.objects.create(
+        case = HBCase(
             organiser_id=client.organiser_id,
             client=client,
             worker=worker,
@@ -69,6 +107,7 @@ def open_case(*, client: Client, worker, period: Period) -> HBCase:
             period_start=period.start,
             period_end=period.end,
         )
+        return move_case(case=case, action=CaseAction.OPEN, actor=worker)
 
 
 @dataclass(frozen=True)
@@ -271,11 +310,10 @@ def start_planning(*, case: HBCase, actor) -> SupportPlan:
     """Hand the case over to the client, who now writes the support plan within the computed budget."""
     with transaction.atomic():
         case = _locked_case(case)
-        _refuse_unless(case, CaseStatus.NEEDS_ASSESSMENT)
+        journey.check(case.status, CaseAction.START_PLANNING)
         if not case.budget_total:
             raise ValidationError(_("Record the needs and compute the budget first."), code="no_budget")
-        case.status = CaseStatus.PLANNING
-        case.save(update_fields=["status"])
+        move_case(case=case, action=CaseAction.START_PLANNING, actor=actor)
         return SupportPlan.objects.create(organiser_id=case.organiser_id, case=case, version=1, created_at=clock.now())
 
 
@@ -384,7 +422,7 @@ def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
         if plan.status != PlanStatus.DRAFT:
             raise ValidationError(_("This plan has already been sent. You do not need to send it again."), code="already_submitted")
         case = _locked_case(plan.case)
-        _refuse_unless(case, CaseStatus.PLANNING)
+        journey.check(case.status, CaseAction.SUBMIT_PLAN)
         lines = list(plan.lines.all())
         if not lines:
             raise ValidationError(_("Add at least one thing the budget is used for."), code="no_lines")
@@ -393,8 +431,7 @@ def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
         plan.submitted_at = clock.now()
         plan.submitted_by = actor
         plan.save(update_fields=["status", "submitted_at", "submitted_by"])
-        case.status = CaseStatus.REVIEW
-        case.save(update_fields=["status"])
+        move_case(case=case, action=CaseAction.SUBMIT_PLAN, actor=actor)
     return plan
 
 
@@ -406,7 +443,8 @@ def review_plan(*, plan: SupportPlan, reviewer, forward: bool, comment: str) -> 
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
         case = _locked_case(plan.case)
-        _refuse_unless(case, CaseStatus.REVIEW)
+        action = CaseAction.FORWARD_PLAN if forward else CaseAction.RETURN_PLAN
+        journey.check(case.status, action, comment)
         if plan.status != PlanStatus.SUBMITTED:
             raise ValidationError(_("This plan version is not waiting for review."), code="not_submitted")
         outcome = PlanReview.Outcome.FORWARDED if forward else PlanReview.Outcome.RETURNED
@@ -415,13 +453,11 @@ def review_plan(*, plan: SupportPlan, reviewer, forward: bool, comment: str) -> 
         )
         if forward:
             plan.status = PlanStatus.FORWARDED
-            case.status = CaseStatus.APPROVAL
         else:
             plan.status = PlanStatus.RETURNED
-            case.status = CaseStatus.PLANNING
             _new_draft_from(plan)
         plan.save(update_fields=["status"])
-        case.save(update_fields=["status"])
+        move_case(case=case, action=action, actor=reviewer, reason=comment)
     return review
 
 
@@ -451,13 +487,12 @@ def approve_plan(*, plan: SupportPlan, approver) -> PlanApproval:
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
         case = _locked_case(plan.case)
-        _refuse_unless(case, CaseStatus.APPROVAL)
+        journey.check(case.status, CaseAction.APPROVE_PLAN)
         if plan.status != PlanStatus.FORWARDED:
             raise ValidationError(_("This plan version is not waiting for approval."), code="not_forwarded")
         plan.status = PlanStatus.APPROVED
         plan.save(update_fields=["status"])
-        case.status = CaseStatus.APPROVED
-        case.save(update_fields=["status"])
+        move_case(case=case, action=CaseAction.APPROVE_PLAN, actor=approver)
         return PlanApproval.objects.create(organiser_id=plan.organiser_id, plan=plan, approver=approver, at=clock.now())
 
 
@@ -467,7 +502,7 @@ def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
     Must run inside the caller's transaction: the budget account is opened in the same one.
     """
     case = _locked_case(case)
-    _refuse_unless(case, CaseStatus.APPROVED)
+    journey.check(case.status, CaseAction.DECIDE)
     budget_period = Period(case.period_start, case.period_end)
     if not (budget_period.contains(period.start) and budget_period.contains(period.end)):
         # The budget was priced for its own period; granting it for other dates would grant unpriced money.
@@ -493,8 +528,7 @@ def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
         decided_at=clock.now(),
         snapshot=_decision_snapshot(case, plan, lines),
     )
-    case.status = CaseStatus.ACTIVE
-    case.save(update_fields=["status"])
+    move_case(case=case, action=CaseAction.DECIDE, actor=decided_by)
     return decision
 
 
@@ -535,8 +569,16 @@ def decline_hb(*, client: Client, worker, reason: str) -> HBCase:
             raise ValidationError(
                 _("The budget has already been granted. End the HB period instead."), code="already_active"
             )
-        case.status = CaseStatus.DECLINED
         case.declined_at = now
         case.decline_reason = reason.strip()
-        case.save()
+        if case.pk is not None:
+            case.save(update_fields=["declined_at", "decline_reason"])
+        move_case(case=case, action=CaseAction.DECLINE, actor=worker, reason=reason)
     return case
+
+
+def close_case(*, case: HBCase, actor, reason: str) -> HBCase:
+    """End the HB: the budget period is over or the client no longer uses the budget. The reason is kept in the
+    case's history. The account stays readable but takes no more invoices (``accounts.services.record_invoice``), and
+    the client may later get a new HB case."""
+    return move_case(case=case, action=CaseAction.CLOSE, actor=actor, reason=reason)

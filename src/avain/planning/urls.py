@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/<int:client_id>/decline/", views.client_decline, name="client_decline"),
     path("cases/<int:case_id>/", views.case_needs, name="case_needs"),
     path("cases/<int:case_id>/start-planning/", views.case_start_planning, name="case_start_planning"),
+    path("cases/<int:case_id>/close/", views.case_close, name="case_close"),
     path("cases/<int:case_id>/review/", views.case_review, name="case_review"),
     path("cases/<int:case_id>/approval/", views.case_approval, name="case_approval"),
     path("my/<int:client_id>/", views.portal_home, name="portal_home"),

@@ -17,6 +17,7 @@ from . import selectors, services
 from .access import case_for_staff
 from .forms import (
     BudgetRuleForm,
+    CloseForm,
     DeclineForm,
     EndBudgetRuleForm,
     NeedLineFormSet,
@@ -41,7 +42,7 @@ def work_queue(request):
     return render(
         request,
         "planning/work_queue.html",
-        {"cases": selectors.work_queue(request.staff), "is_approver": request.staff.role == Role.APPROVER},
+        {"groups": selectors.work_queue(request.staff), "is_approver": request.staff.role == Role.APPROVER},
     )
 
 
@@ -55,12 +56,32 @@ def client_detail(request, client_id: int):
         {
             "client": client,
             "case": case,
-            "declined_cases": client.cases.filter(status=CaseStatus.DECLINED),
+            "history": selectors.case_history(case) if case else [],
+            "ended_cases": selectors.ended_cases(client),
             "period_form": PeriodForm(),
             "decline_form": DeclineForm(),
+            "close_form": CloseForm(),
             "can_work": request.staff.role == Role.SOCIAL_WORKER,
         },
     )
+
+
+@require_POST
+@staff_required(Role.SOCIAL_WORKER)
+def case_close(request, case_id: int):
+    """The worker ends the HB; the reason goes into the case's history."""
+    case = case_for_staff(request, case_id, WHAT.CLIENT_OVERVIEW)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        _show_errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        return redirect("client_detail", case.client_id)
+    try:
+        services.close_case(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        _show_errors(request, error)
+    else:
+        messages.success(request, _("The HB is closed. The reason is kept in the case's history."))
+    return redirect("client_detail", case.client_id)
 
 
 @require_POST

@@ -28,7 +28,14 @@ URL = "/budget-rules/"
 
 
 def rule_post(**values) -> dict:
-    data = {"valid_from": "2026-01-01", "valid_to": "", "percentage": "100", "cap": "", "rounding": Rounding.CENT}
+    data = {
+        "valid_from": "2026-01-01",
+        "valid_to": "",
+        "percentage": "100",
+        "cap": "",
+        "rounding": Rounding.CENT,
+        "free_form_share": "100",  # the share a plan may use outside the service menu, where the rule has one
+    }
     data.update(values)
     return data
 
@@ -59,8 +66,8 @@ def test_the_administrator_adds_a_rule_and_sees_it_plainly(client):
     assert rules_of(organiser) == [
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31), Decimal("90.50"), Decimal("6000.00"), Rounding.EURO)
     ]
-    assert "The budget rule is added." in client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     html = client.get(URL, HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "Budjettisääntö on lisätty." in html
     assert "1.1.2026–31.12.2026" in html
     assert f"90,5{NBSP}%" in html
     assert f"6{NBSP}000,00{NBSP}€" in html
@@ -153,7 +160,9 @@ def test_the_administrator_ends_the_rule_in_force_and_adds_the_next_one(client):
     organiser = make_organiser()
     rule = add_budget_rule(organiser=organiser, actor=None, valid_from=dt.date(2025, 1, 1))
     login_verified(client, make_staff(organiser, Role.ORGANISER_ADMIN))
-    response = client.post(reverse("budget_rule_end", args=[rule.pk]), {"valid_to": "2025-12-31"}, follow=True)
+    response = client.post(
+        reverse("budget_rule_end", args=[rule.pk]), {"valid_to": "2025-12-31"}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
     assert "The budget rule now has an end date." in response.content.decode()
     assert client.post(URL, rule_post(valid_from="2026-01-01", percentage="95")).status_code == 302
     assert [r[:3] for r in rules_of(organiser)] == [

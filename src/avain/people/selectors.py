@@ -60,3 +60,16 @@ def delegation_candidates(client: Client) -> list:
     users |= {a.user for a in HBAssistant.objects.filter(organiser_id=client.organiser_id).select_related("user")}
     users.discard(client.user)
     return sorted(users, key=lambda user: (user.last_name, user.first_name, user.pk))
+
+
+def network_of(client: Client) -> dict:
+    """What the client's network page shows: the close ones, who may help in Avain now, and whom the client could
+    let in. Each delegation and candidate comes with the close one they are in the network map (None for an HB
+    assistant who is not in it)."""
+    close_ones = list(close_ones_of(client))
+    by_user = {c.user_id: c for c in close_ones if c.user_id}
+    delegations = list(active_delegations(client).order_by("granted_at", "pk"))
+    for delegation in delegations:
+        delegation.close_one = by_user.get(delegation.user_id)
+    candidates = [(user, by_user.get(user.pk)) for user in delegation_candidates(client)]
+    return {"close_ones": close_ones, "delegations": delegations, "candidates": candidates}

@@ -52,32 +52,52 @@ def log_access(*, actor, client: Client, what: str, grounds: str, actor_role: st
     )
 
 
+def _lock_client(client: Client) -> Client:
+    """Lock the client's row: changes to who may help the client (grants, withdrawals, the network map) queue up
+    behind each other, so a grant can never outlive the removal of the person it was given to."""
+    return Client.objects.select_for_update().get(pk=client.pk, organiser_id=client.organiser_id)
+
+
 def grant_delegation(*, client: Client, user, access: str) -> Delegation:
-    """Let a close one or an HB assistant read (or also edit) the client's plan and budget; replaces an earlier grant."""
+    """Let a close one or an HB assistant read (or also edit) the client's plan and budget; replaces an earlier grant.
+
+    Granting the same access again keeps the earlier grant as it is (a second click changes nothing).
+    """
     if access not in Delegation.Access.values:
         raise ValidationError(_("Choose whether they may only read or also edit."), code="unknown_access")
-    if user not in delegation_candidates(client):
-        raise ValidationError(
-            _("You can give access only to your close ones who have a sign-in, or to an HB assistant."),
-            code="not_a_candidate",
-        )
     with transaction.atomic():
-        Delegation.objects.select_for_update().filter(
+        _lock_client(client)
+        if user not in delegation_candidates(client):
+            raise ValidationError(
+                _("You can give access only to your close ones who have a sign-in, or to an HB assistant."),
+                code="not_a_candidate",
+            )
+        current = Delegation.objects.select_for_update().filter(
             organiser_id=client.organiser_id, client=client, user=user, withdrawn_at__isnull=True
-        ).update(withdrawn_at=clock.now())
+        )
+        same = current.filter(access=access).first()
+        if same is not None:
+            return same
+        current.update(withdrawn_at=clock.now())
         return Delegation.objects.create(
             organiser_id=client.organiser_id, client=client, user=user, access=access, granted_at=clock.now()
         )
 
 
-def withdraw_delegation(*, client: Client, delegation_id: int) -> None:
+def withdraw_delegation(*, client: Client, delegation_id: int) -> Delegation:
     """The client takes back a permission. From the next request on, the delegate is refused."""
     with transaction.atomic():
-        updated = Delegation.objects.filter(
-            organiser_id=client.organiser_id, client=client, pk=delegation_id, withdrawn_at__isnull=True
-        ).update(withdrawn_at=clock.now())
-    if not updated:
-        raise ValidationError(_("This permission has already been withdrawn."), code="already_withdrawn")
+        _lock_client(client)
+        delegation = (
+            Delegation.objects.select_for_update()
+            .filter(organiser_id=client.organiser_id, client=client, pk=delegation_id, withdrawn_at__isnull=True)
+            .first()
+        )
+        if delegation is None:
+            raise ValidationError(_("This permission has already been withdrawn."), code="already_withdrawn")
+        delegation.withdrawn_at = clock.now()
+        delegation.save(update_fields=["withdrawn_at"])
+    return delegation
 
 
 def add_close_one(*, client: Client, name: str, relationship: str, helps_with: str = "") -> CloseOne:
@@ -93,9 +113,10 @@ def add_close_one(*, client: Client, name: str, relationship: str, helps_with: s
     return close_one
 
 
-def remove_close_one(*, client: Client, close_one_id: int) -> None:
+def remove_close_one(*, client: Client, close_one_id: int) -> CloseOne:
     """Remove a person from the network map; any access they were given goes with them."""
     with transaction.atomic():
+        _lock_client(client)
         close_one = CloseOne.objects.filter(organiser_id=client.organiser_id, client=client, pk=close_one_id).first()
         if close_one is None:
             raise ValidationError(_("This person is no longer in your network map."), code="not_found")
@@ -104,3 +125,4 @@ def remove_close_one(*, client: Client, close_one_id: int) -> None:
                 organiser_id=client.organiser_id, client=client, user_id=close_one.user_id, withdrawn_at__isnull=True
             ).update(withdrawn_at=clock.now())
         close_one.delete()
+    return close_one

@@ -32,6 +32,7 @@ def _navigation(request) -> list[dict]:
             (reverse("portal_home", args=[client.pk]), _("My HB")),
             (reverse("portal_plan", args=[client.pk]), _("My support plan")),
             (reverse("portal_menu", args=[client.pk]), _("Service menu")),
+            (reverse("portal_network", args=[client.pk]), _("My close people and helpers")),
             (reverse("portal_account", args=[client.pk]), _("My budget")),
             (reverse("portal_access_log", args=[client.pk]), _("Who has seen my data")),
         ]

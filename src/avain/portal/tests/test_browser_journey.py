@@ -1,4 +1,5 @@
-"""The whole HB journey through the real pages in Chromium, as the worker, the client and the approver.
+"""The whole HB journey through the real pages in Chromium, as the worker, the client, the client's HB assistant
+(who corrects the returned plan with the client's permission) and the approver.
 
 Each person signs in through the real sign-in pages (password, then a TOTP code) in a browser context of their own,
 and every page they see is checked with axe-core. The browser asks for English, so the test reads the source
@@ -12,9 +13,19 @@ from playwright.sync_api import expect
 
 from avain.accounts.models import LedgerEntry
 from avain.organisations.models import Role
-from avain.people.models import AccessLogEntry
+from avain.people.models import AccessLogEntry, CloseOne
 from avain.planning.models import CaseStatus, HBCase
-from avain.testing import TEST_PASSWORD, make_client, make_organiser, make_provider, make_service, make_staff, totp_token
+from avain.testing import (
+    TEST_PASSWORD,
+    current_plan,
+    make_assistant,
+    make_client,
+    make_organiser,
+    make_provider,
+    make_service,
+    make_staff,
+    totp_token,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +55,10 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=aino.user, name="puhelin", confirmed=True)
+    sari = make_assistant(organiser, "sari.avustaja", password=TEST_PASSWORD)
+    sari.first_name, sari.last_name = "Sari", "Avustaja"
+    sari.save()
+    TOTPDevice.objects.create(user=sari, name="puhelin", confirmed=True)
     make_client(organiser, first_name="Olli", last_name="Tavallinen")
 
     # --- The worker opens the case, records wishes and needs, and the budget is computed from the price list.
@@ -89,7 +104,8 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     expect(c.locator(".messages")).to_contain_text("has been sent")
     check(c)
 
-    # --- The worker returns it once with comments; the client changes it and sends it again; the worker forwards it.
+    # --- The worker returns it once with comments. The client lets her HB assistant edit the plan; the assistant
+    # corrects it and sends it again; the worker forwards it.
     w.goto(f"{base}/work/")
     w.get_by_role("link", name="Review the plan of Aino Asiakas").click()
     expect(w.get_by_role("heading", level=1)).to_have_text("Review the support plan")
@@ -99,12 +115,34 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     check(w)
 
     c.goto(f"{base}/")
-    c.get_by_role("link", name="Write my support plan").click()
-    expect(c.locator(".panel")).to_contain_text("kuka auttaa sinua uimahallille")
+    c.get_by_role("link", name="My close people and helpers").click()
+    expect(c.get_by_role("heading", level=1)).to_have_text("My close people and helpers")
     check(c)
-    c.get_by_label("Who helps me with what?").fill("Sisko lähtee mukaan uimahallille.")
-    c.get_by_role("button", name="Send the plan to my social worker").click()
-    expect(c.locator(".messages")).to_contain_text("has been sent")
+    c.get_by_label("Name", exact=True).fill("Liisa Läheinen")
+    c.get_by_label("Who they are to you").fill("sisko")
+    c.get_by_label("What they help you with").fill("Lähtee mukaan uimahalliin.")
+    c.get_by_role("button", name="Add to my network map").click()
+    expect(c.get_by_role("table", name="My network map")).to_contain_text("Lähtee mukaan uimahalliin.")
+    check(c)
+    c.get_by_label("Who may help", exact=True).select_option(label="Sari Avustaja (HB assistant)")
+    c.get_by_label("Read and edit", exact=False).check()
+    c.get_by_role("button", name="Give the permission").click()
+    expect(c.locator(".messages")).to_contain_text("Sari Avustaja may now read and edit your plan and budget.")
+    expect(c.get_by_role("table", name="Who may help me in Avain")).to_contain_text("May read and edit")
+    check(c)
+
+    s = new_page("en")
+    sign_in(s, base, sari, check)
+    s.get_by_role("link", name="Aino Asiakas").click()
+    expect(s.get_by_role("heading", level=1)).to_have_text("Personal budget of Aino Asiakas")
+    check(s)
+    s.get_by_role("link", name="Write my support plan").click()
+    expect(s.locator(".panel")).to_contain_text("kuka auttaa sinua uimahallille")
+    check(s)
+    s.get_by_label("Who helps me with what?").fill("Sisko lähtee mukaan uimahallille.")
+    s.get_by_role("button", name="Send the plan to my social worker").click()
+    expect(s.locator(".messages")).to_contain_text("has been sent")
+    check(s)
 
     w.goto(f"{base}/work/")
     w.get_by_role("link", name="Review the plan of Aino Asiakas").click()
@@ -148,6 +186,8 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     c.get_by_role("link", name="Who has seen my data").click()
     expect(c.get_by_role("table")).to_contain_text("Sanna Virtanen")
     expect(c.get_by_role("table")).to_contain_text("Hanna Hyväksyjä")
+    expect(c.get_by_role("table")).to_contain_text("Sari Avustaja")
+    expect(c.get_by_role("row", name="Sari Avustaja").first).to_contain_text("Permission given by the client")
     check(c)
 
     # --- Another client declines HB and stays on ordinary services.
@@ -164,4 +204,11 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     assert sum(e.amount for e in LedgerEntry.objects.filter(account__decision__case=case)) == Decimal("3277.05")
     assert HBCase.objects.get(client__first_name="Olli").status == CaseStatus.DECLINED
     assert AccessLogEntry.objects.filter(client=aino, actor=worker).exists()
+    # The first version was sent by the client, the corrected one by the assistant in her own name.
+    assert [(p.version, p.submitted_by) for p in case.plans.order_by("version")] == [(1, aino.user), (2, sari)]
+    assert current_plan(case).who_helps == "Sisko lähtee mukaan uimahallille."
+    assert set(AccessLogEntry.objects.filter(client=aino, actor=sari).values_list("grounds", flat=True)) == {
+        AccessLogEntry.Grounds.DELEGATION
+    }
+    assert CloseOne.objects.get(client=aino).helps_with == "Lähtee mukaan uimahalliin."
     assert len(check.checked) >= 25

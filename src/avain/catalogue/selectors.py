@@ -127,6 +127,7 @@ def product_for_review(organiser_id: int, product_id: int) -> ServiceProduct:
         ServiceProduct.objects.select_related("provider").prefetch_related("areas", "languages", "reviews__reviewer"),
         pk=product_id,
         organiser_id=organiser_id,
+        status__in=[ProductStatus.PROPOSED, ProductStatus.PUBLISHED, ProductStatus.RETURNED, ProductStatus.WITHDRAWN],
     )
 
 

@@ -125,6 +125,24 @@ class BudgetRuleForm(forms.Form):
         help_text=_("Leave empty if the budget has no upper limit."),
     )
     rounding = forms.ChoiceField(label=_("Rounding of the budget"), choices=Rounding.choices, initial=Rounding.CENT)
+    free_form_share = forms.DecimalField(
+        label=_("Share of the budget for purposes outside the service menu (%)"),
+        localize=True,
+        initial=Decimal(100),
+        help_text=_(
+            "How much of the budget the client may plan for things in their own words, such as a gym card, a course "
+            "or help from a neighbour. 100 allows the whole budget, 0 allows only the service menu."
+        ),
+    )
+    free_form_share = forms.DecimalField(
+        label=_("Share of the budget for purposes outside the service menu (%)"),
+        localize=True,
+        initial=Decimal(100),
+        help_text=_(
+            "How much of the budget the client may plan for things in their own words, such as a gym card, a course "
+            "or help from a neighbour. 100 allows the whole budget, 0 allows only the service menu."
+        ),
+    )
 
 
 class EndBudgetRuleForm(forms.Form):

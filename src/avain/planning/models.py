@@ -72,6 +72,14 @@ class BudgetRule(models.Model):
     )
     cap = MoneyField(_("upper limit of the budget"), null=True, blank=True)
     rounding = models.CharField(_("rounding of the budget"), max_length=10, choices=Rounding.choices, default=Rounding.CENT)
+    # How much of the budget the client may plan for purposes in their own words (a gym card, a course, help from
+    # a neighbour) rather than products of the service menu; 100 lets the whole budget go to them.
+    free_form_share = models.DecimalField(
+        _("share of the budget for purposes outside the service menu (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
+    )
 
     class Meta:
         ordering = ["organiser", "valid_from"]
@@ -82,6 +90,10 @@ class BudgetRule(models.Model):
                 condition=models.Q(cap__isnull=True) | models.Q(cap__gte=0), name="budget_rule_cap_not_negative"
             ),
             models.CheckConstraint(condition=models.Q(rounding__in=Rounding.values), name="budget_rule_rounding_known"),
+            models.CheckConstraint(
+                condition=models.Q(free_form_share__gte=0, free_form_share__lte=100),
+                name="budget_rule_free_form_share_0_to_100",
+            ),
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
                 name="budget_rule_valid_to_after_from",

@@ -248,8 +248,9 @@ def decision_for_client(client) -> Decision | None:
 def decision_legal_bases(decision: Decision) -> list[str]:
     """The legal bases of the services the decision's budget was computed from, each once, in the budget's order.
 
-    A basis kept in the snapshot (on a budget line or a need) wins; the snapshot does not keep one yet, so otherwise
-    it is the organiser's price-list service of the same code. Empty when no service names one.
+    A basis kept in the snapshot (each need keeps its service's basis as it was at the decision) wins; for a decision
+    made before the snapshot kept them, it is the organiser's price-list service of the same code. Empty when no
+    service names one.
     """
     snapshot = decision.snapshot or {}
     entries = [*snapshot.get("budget_lines", []), *snapshot.get("needs", [])]

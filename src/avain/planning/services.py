@@ -230,6 +230,7 @@ def add_budget_rule(
     percentage: Decimal = Decimal(100),
     cap: Decimal | None = None,
     rounding: str = Rounding.CENT,
+    free_form_share: Decimal = Decimal(100),
 ) -> BudgetRule:
     """Add the organiser's budget rule for ``valid_from``–``valid_to``. Rules of one organiser never overlap.
 
@@ -245,6 +246,16 @@ def add_budget_rule(
         raise ValidationError(_("Give the upper limit in euros and cents, zero or more."), code="cap_invalid")
     if rounding not in Rounding.values:
         raise ValidationError(_("Choose how the budget is rounded."), code="rounding_unknown")
+    if (
+        free_form_share is None
+        or not free_form_share.is_finite()
+        or not 0 <= free_form_share <= 100
+        or free_form_share != free_form_share.quantize(QUANTITY_STEP)
+    ):
+        raise ValidationError(
+            _("Give the share for purposes outside the service menu as a percentage from 0 to 100."),
+            code="free_form_share_out_of_range",
+        )
     if rounding == Rounding.EURO and cap is not None and cap != cap.to_integral_value():
         raise ValidationError(
             _("When the budget is rounded to whole euros, give the upper limit in whole euros too."),
@@ -272,6 +283,7 @@ def add_budget_rule(
             percentage=percentage,
             cap=cap,
             rounding=rounding,
+            free_form_share=free_form_share,
         )
 
 
@@ -339,6 +351,27 @@ def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLin
         )
 
 
+def _check_free_form(case: HBCase, lines: list[PlanLineEntry] | list[PlanLine]) -> None:
+    """Purposes in the client's own words may take at most the share of the budget the organiser's rule allows."""
+    rule = case.budget_rule
+    if rule is None or rule.free_form_share >= 100:
+        return
+    free_form = money_sum(line.amount for line in lines if line.product_id is None)
+    limit = round_money((case.budget_total or ZERO) * rule.free_form_share / 100)
+    if free_form > limit:
+        raise ValidationError(
+            _(
+                "At most %(limit)s € of your budget can go to things outside the service menu, but your plan has "
+                "%(total)s € for them. Choose services from the menu, or lower those amounts."
+            ),
+            code="free_form_over_limit",
+            params={
+                "limit": formats.number_format(limit, 2, use_l10n=True, force_grouping=True),
+                "total": formats.number_format(free_form, 2, use_l10n=True, force_grouping=True),
+            },
+        )
+
+
 def _check_products(plan: SupportPlan, product_ids: set[int], *, keep_chosen: bool = True) -> None:
     """A line may name a product that is in the organiser's menu now, or (``keep_chosen``) one the plan already had
     (a product withdrawn later stays in the plans that chose it)."""
@@ -353,6 +386,23 @@ def _check_products(plan: SupportPlan, product_ids: set[int], *, keep_chosen: bo
         )
 
 
+def _product_line_description(product: ServiceProduct) -> str:
+    return f"{product.name} ({product.provider.name})"[:200]
+
+
+def _with_product_descriptions(lines: list[PlanLineEntry]) -> list[PlanLineEntry]:
+    """A line tied to a product is described by the product, whatever the form sent: it cannot be renamed into a
+    purpose of the client's own words and so slip past the organiser's limit for those."""
+    ids = {line.product_id for line in lines} - {None}
+    products = ServiceProduct.objects.select_related("provider").in_bulk(ids)
+    return [
+        PlanLineEntry(_product_line_description(products[line.product_id]), line.amount, line.product_id)
+        if line.product_id
+        else line
+        for line in lines
+    ]
+
+
 def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, quantity: Decimal) -> PlanLine:
     """Put a product of the service menu into the client's draft plan: quantity × the product's price."""
     if quantity is None or not quantity.is_finite() or quantity <= 0:
@@ -362,7 +412,7 @@ def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, qu
     amount = round_money(quantity * product.unit_price)
     if amount <= 0:  # a tiny quantity of a cheap product rounds to 0,00 €
         raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
-    description = f"{product.name} ({product.provider.name})"[:200]
+    description = _product_line_description(product)
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
         if not plan.is_editable:
@@ -398,6 +448,8 @@ def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines:
         _refuse_unless(plan.case, CaseStatus.PLANNING)
         _check_products(plan, {line.product_id for line in lines} - {None})
         _check_within_budget(plan.case, lines)
+        lines = _with_product_descriptions(lines)
+        _check_free_form(plan.case, lines)
         for field in SupportPlan.ANSWER_FIELDS:
             setattr(plan, field, answers.get(field, "").strip())
         plan.save()
@@ -427,6 +479,7 @@ def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
         if not lines:
             raise ValidationError(_("Add at least one thing the budget is used for."), code="no_lines")
         _check_within_budget(case, lines)
+        _check_free_form(case, lines)
         plan.status = PlanStatus.SUBMITTED
         plan.submitted_at = clock.now()
         plan.submitted_by = actor
@@ -546,11 +599,15 @@ def _decision_snapshot(case: HBCase, plan: SupportPlan, lines: list[PlanLine]) -
                 "quantity": str(n.quantity),
                 "frequency": n.frequency,
                 "note": n.note,
+                "legal_basis": n.service.legal_basis,
             }
             for n in case.needs.select_related("service")
         ],
         "plan_version": plan.version,
-        "plan_lines": [{"id": line.pk, "description": line.description, "amount": str(line.amount)} for line in lines],
+        "plan_lines": [
+            {"id": line.pk, "description": line.description, "amount": str(line.amount), "product_id": line.product_id}
+            for line in lines
+        ],
     }
 
 

@@ -280,6 +280,9 @@ def portal_plan(request, client):
     ]
     form = PlanForm(request.POST or None, instance=plan)
     formset = PlanLineFormSet(request.POST or None, initial=lines, prefix="line")
+    for line_form in formset.forms:
+        if line_form.initial.get("product"):  # the product names the line; the service keeps it so
+            line_form.fields["description"].widget.attrs["readonly"] = True
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         entries = [
             services.PlanLineEntry(f.cleaned_data["description"], f.cleaned_data["amount"], f.cleaned_data.get("product"))
@@ -335,6 +338,7 @@ BUDGET_RULE_ERROR_FIELDS = {
     "cap_invalid": "cap",
     "cap_not_whole_euros": "cap",
     "rounding_unknown": "rounding",
+    "free_form_share_out_of_range": "free_form_share",
 }
 
 

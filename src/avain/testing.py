@@ -347,8 +347,10 @@ def make_product(
     summary: str = "Tukea arkeen omassa kodissa.",
 ):
     """A service product of ``provider`` (a new approved one if not given), published in the menu by default."""
+    from avain.catalogue.languages import ensure_service_languages
     from avain.catalogue.models import ServiceProduct
 
+    ensure_service_languages()
     provider = provider or make_provider(organiser)
     now = clock.now()
     product = ServiceProduct.objects.create(

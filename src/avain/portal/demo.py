@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from avain.accounts import services as accounts_services
 from avain.accounts.models import BudgetAccount, Invoice
 from avain.catalogue import services as catalogue_services
+from avain.catalogue.languages import ensure_service_languages
 from avain.catalogue.models import (
     Area,
     Provider,
@@ -873,6 +874,13 @@ def _load_eksote(users: _Users) -> None:
     )
     _invoice(laura_account, home_care, "KS-2026-0412", 0, "2026-03-31", "432.00", finance, "2026-04-09 10:25")
     _invoice(laura_account, family, "PESA-118", 1, "2026-04-30", "372.00", finance, "2026-05-11 14:05")
+    # The family moved to Kuopio in the autumn: the HB ended early and the account takes no more invoices.
+    with clock.frozen_at(_at("2026-09-30 15:00")):
+        planning_services.close_case(
+            case=laura_case,
+            actor=worker,
+            reason="Perhe muutti Kuopioon 1.10.2026. Uusi kotikunta järjestää palvelut; tiedot siirretty.",
+        )
 
     # Pekka looked at HB early in 2026 and chose to keep his ordinary home care.
     pekka = _client(eksote, "Pekka", "Järvinen", _hetu("1961-12-05", 137), Language.FINNISH, TargetGroup.ADULTS, "2026-01-19 09:00")
@@ -1246,6 +1254,7 @@ def load_demo_data() -> bool:
     with translation.override("fi"), transaction.atomic():
         if Organiser.objects.filter(code="eksote").exists():
             return False
+        ensure_service_languages()
         users = _Users()
         _load_eksote(users)
         _load_vantaa(users)

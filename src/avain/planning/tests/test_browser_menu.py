@@ -45,7 +45,7 @@ def test_a_providers_product_goes_from_proposal_to_a_clients_plan(live_server, n
     aino = make_client(organiser, first_name="Aino", last_name="Asiakas", username="aino", password=TEST_PASSWORD)
     TOTPDevice.objects.create(user=aino.user, name="puhelin", confirmed=True)
     case = case_in_planning(organiser=organiser, client=aino)  # a budget of 3 000 €
-    make_product(organiser, "Kuntosaliohjaus ryhmässä", unit_price="12.00", areas=[kuopio])  # another product
+    make_product(organiser, "Kuntosaliohjaus ryhmässä", unit_price="12.00", areas=[kuopio])  # another product (and the service languages)
 
     # --- The provider registers, sets up the sign-in app and proposes a product.
     p = new_page("en")

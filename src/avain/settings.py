@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "avain.catalogue",
     "avain.planning",
     "avain.accounts",
+    "avain.followup",
     "avain.portal",
 ]
 
@@ -145,7 +146,20 @@ CONTENT_SECURITY_POLICY = {
 
 OTP_TOTP_ISSUER = "Avain"
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# E-mail: AVAIN_EMAIL_BACKEND and the SMTP settings from the environment. The demo writes each e-mail as an .eml
+# file into var/mail/; without either the e-mails go to the console. See docs/follow-up-and-notifications.md.
+EMAIL_BACKEND = os.environ.get(
+    "AVAIN_EMAIL_BACKEND",
+    "avain.followup.mail.EmlFileBackend" if AVAIN_DEMO else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(os.environ.get("AVAIN_EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("AVAIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("AVAIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("AVAIN_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("AVAIN_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("AVAIN_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("AVAIN_FROM_EMAIL", "Avain <avain@localhost>")
 
 LOGGING = {
     "version": 1,

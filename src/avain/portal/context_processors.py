@@ -18,6 +18,8 @@ def _navigation(request) -> list[dict]:
         items.append((reverse("work_queue"), _("Work queue")))
     if roles & {Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE}:
         items.append((reverse("client_list"), _("Clients")))
+    if Role.SOCIAL_WORKER in roles:
+        items.append((reverse("follow_up_list"), _("Follow-up meetings")))
     if roles & {Role.FINANCE, Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER}:
         items.append((reverse("price_list"), _("Price list")))
         items.append((reverse("budget_rules"), _("Budget rules")))
@@ -34,6 +36,7 @@ def _navigation(request) -> list[dict]:
             (reverse("portal_menu", args=[client.pk]), _("Service menu")),
             (reverse("portal_network", args=[client.pk]), _("My close people and helpers")),
             (reverse("portal_account", args=[client.pk]), _("My budget")),
+            (reverse("portal_meetings", args=[client.pk]), _("My follow-up meetings")),
             (reverse("portal_access_log", args=[client.pk]), _("Who has seen my data")),
         ]
     return [{"url": url, "label": label, "current": request.path == url} for url, label in items]

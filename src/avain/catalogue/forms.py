@@ -153,3 +153,9 @@ class MenuSearchForm(forms.Form):
             (MY_NEEDS, _("What matches my needs")),
             *ServiceCategory.choices,
         ]
+
+
+class AreaForm(forms.Form):
+    name_fi = forms.CharField(label=_("Name in Finnish"), max_length=100)
+    name_sv = forms.CharField(label=_("Name in Swedish"), max_length=100)
+    name_en = forms.CharField(label=_("Name in English"), max_length=100)

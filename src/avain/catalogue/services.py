@@ -578,3 +578,17 @@ def withdraw_product(*, product: ServiceProduct) -> ServiceProduct:
         product.status = ProductStatus.WITHDRAWN
         product.save(update_fields=["status"])
     return product
+
+
+def add_area(*, organiser: Organiser, name_fi: str, name_sv: str, name_en: str) -> Area:
+    """Add a municipality or other area where the organiser's providers serve clients."""
+    names = {"name_fi": name_fi.strip(), "name_sv": name_sv.strip(), "name_en": name_en.strip()}
+    if not all(names.values()):
+        raise ValidationError(_("Give the area's name in Finnish, Swedish and English."), code="area_name_missing")
+    with transaction.atomic():
+        _lock_organiser(organiser)
+        if Area.objects.filter(organiser=organiser, name_fi__iexact=names["name_fi"]).exists():
+            raise ValidationError(
+                _("The area %(name)s is already in the list."), code="area_exists", params={"name": names["name_fi"]}
+            )
+        return Area.objects.create(organiser=organiser, **names)

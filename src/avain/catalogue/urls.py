@@ -22,6 +22,7 @@ urlpatterns = [
     path("provider/products/", views.provider_products, name="provider_products"),
     path("provider/products/new/", views.provider_product, name="provider_product_new"),
     path("provider/products/<int:product_id>/", views.provider_product, name="provider_product"),
+    path("areas/", views.areas, name="areas"),
     path("products/review/", views.product_reviews, name="product_reviews"),
     path("products/review/<int:product_id>/", views.product_review, name="product_review"),
 ]

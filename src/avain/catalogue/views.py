@@ -14,7 +14,7 @@ from avain.organisations.models import Organiser, Role
 
 from . import selectors, services
 from .access import provider_required
-from .forms import PriceListFileForm, PriceListFilterForm, ProductForm, ProviderRegistrationForm, ReasonForm
+from .forms import AreaForm, PriceListFileForm, PriceListFilterForm, ProductForm, ProviderRegistrationForm, ReasonForm
 from .models import ProductStatus
 
 PRICE_LIST_READERS = (Role.FINANCE, Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER)
@@ -335,5 +335,25 @@ def product_review(request, product_id: int):
         request,
         "catalogue/product_review.html",
         {"product": product, "form": form, "waiting": product.status == ProductStatus.PROPOSED},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(*REVIEWERS)
+def areas(request):
+    """The organiser's areas: providers say which they serve and clients search the menu by them."""
+    form = AreaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            area = services.add_area(organiser=request.staff.organiser, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s is added to the areas.") % {"name": area.name})
+            return redirect("areas")
+    return render(
+        request,
+        "catalogue/areas.html",
+        {"areas": selectors.areas_of(request.staff.organiser_id), "form": form},
         status=400 if form.errors else 200,
     )

@@ -26,6 +26,7 @@ def _navigation(request) -> list[dict]:
     if Role.ORGANISER_ADMIN in roles:
         items.append((reverse("product_reviews"), _("Products to publish")))
         items.append((reverse("provider_registrations"), _("Provider registrations")))
+        items.append((reverse("areas"), _("Areas")))
     if provider_of_user(user) is not None:
         items.append((reverse("provider_products"), _("My service products")))
     client = client_of_user(user)

@@ -532,15 +532,40 @@ def case_approved(
 ):
     """A case whose plan the approver approved (step APPROVED, plan APPROVED, a PlanApproval), no decision yet.
 
-    The approver defaults to a new user with the APPROVER role in the case's organiser.
+    The approver defaults to a new user with the APPROVER role in the case's organiser. Follows the organiser's
+    approval rule: under "the worker alone" forwarding already approved it; under "the management group" a meeting
+    approves it.
     """
-    from avain.planning.services import approve_plan
-
     case = case_in_approval(
         organiser=organiser, client=client, worker=worker, period=period, needs=needs, plan_lines=plan_lines, answers=answers
     )
-    approve_plan(plan=current_plan(case), approver=approver or make_staff(case.organiser, Role.APPROVER))
+    approve_forwarded(case, approver)
     return _fresh(case)
+
+
+def approve_forwarded(case, approver: User | None = None):
+    """Approve the case's forwarded version under the rule it was forwarded with (nothing to do if already approved)."""
+    from avain.core import clock
+    from avain.planning.models import ApprovalRule, PlanStatus
+    from avain.planning.services import approve_plan, record_approval_meeting
+
+    plan = current_plan(case)
+    if plan.status != PlanStatus.FORWARDED:
+        return case
+    approver = approver or make_staff(case.organiser, Role.APPROVER)
+    if plan.approval_rule == ApprovalRule.MANAGEMENT_GROUP:
+        record_approval_meeting(
+            organiser=case.organiser,
+            recorded_by=approver,
+            held_on=clock.today(),
+            members="Johtoryhmä",
+            minutes="",
+            approve=[plan],
+            returns=[],
+        )
+    else:
+        approve_plan(plan=plan, approver=approver)
+    return case
 
 
 def case_active(
@@ -573,6 +598,45 @@ def case_active(
         answers=answers,
     )
     grant_budget(case=case, decided_by=case.worker, period=Period(case.period_start, case.period_end))
+    return _fresh(case)
+
+
+def case_changing(**kwargs):
+    """A case whose budget is in use and whose client started a change of the plan (step CHANGE_PLANNING): a new
+    draft copied from the approved version; the account keeps using the approved version. Takes the arguments of
+    :func:`case_active`."""
+    from avain.planning.services import start_change
+
+    case = case_active(**kwargs)
+    start_change(case=case, actor=_plan_author(case))
+    return _fresh(case)
+
+
+def case_change_in_review(*, change_lines: Iterable[tuple[str, Decimal]] | None = None, **kwargs):
+    """A case whose change of the plan is sent for review (step CHANGE_REVIEW). ``change_lines`` replace the lines
+    of the copied draft (``(description, amount)``); by default the draft is sent as copied."""
+    from avain.planning.services import PlanLineEntry, save_plan_draft, submit_plan
+
+    case = case_changing(**kwargs)
+    plan = current_plan(case)
+    author = _plan_author(case)
+    if change_lines is not None:
+        save_plan_draft(
+            plan=plan,
+            actor=author,
+            answers={f: getattr(plan, f) for f in plan.ANSWER_FIELDS},
+            lines=[PlanLineEntry(d, Decimal(a)) for d, a in change_lines],
+        )
+    submit_plan(plan=plan, actor=author)
+    return _fresh(case)
+
+
+def case_change_in_approval(**kwargs):
+    """A case whose change of the plan the worker forwarded for approval (step CHANGE_APPROVAL)."""
+    from avain.planning.services import review_plan
+
+    case = case_change_in_review(**kwargs)
+    review_plan(plan=current_plan(case), reviewer=case.worker, forward=True, comment="")
     return _fresh(case)
 
 

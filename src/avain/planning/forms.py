@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from avain.catalogue.models import Service
 
-from .models import Frequency, Rounding, SupportPlan
+from .models import ApprovalRule, Frequency, Rounding, SupportPlan
 
 
 class PeriodForm(forms.Form):
@@ -91,6 +91,8 @@ class PlanLineForm(forms.Form):
     )
     # Keeps a line chosen from the service menu tied to its product; the service checks the product.
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Keeps a line tied to the line of the earlier version it continues, so the comments on that one show here.
+    copied_from = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 PlanLineFormSet = forms.formset_factory(PlanLineForm, extra=2, can_delete=True)
@@ -101,8 +103,61 @@ class ReviewForm(forms.Form):
         label=_("Comments to the client"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Needed when you return the plan: say what the client should change."),
+        help_text=_(
+            "When you return the plan, write what the client should change: here, on the lines below, or both."
+        ),
     )
+
+    LINE_PREFIX = "line_"
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for line in lines:
+            self.fields[f"{self.LINE_PREFIX}{line.pk}"] = forms.CharField(
+                label=_("Comment on the line “%(line)s”") % {"line": line.description},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def general_fields(self):
+        return [self[name] for name in self.fields if not name.startswith(self.LINE_PREFIX)]
+
+    def line_fields(self):
+        return [self[name] for name in self.fields if name.startswith(self.LINE_PREFIX)]
+
+    def line_comments(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix(self.LINE_PREFIX)): text
+            for name, text in self.cleaned_data.items()
+            if name.startswith(self.LINE_PREFIX) and text.strip()
+        }
+
+
+class ReturnFromApprovalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the plan is returned to the client"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed only when you return the plan."),
+    )
+
+
+class ApprovalRuleForm(forms.Form):
+    rule = forms.ChoiceField(
+        label=_("Who approves the support plans"), choices=ApprovalRule.choices, widget=forms.RadioSelect
+    )
+
+
+class MeetingForm(forms.Form):
+    """A meeting of the management group; the decision on each waiting plan is read by the view."""
+
+    held_on = forms.DateField(label=_("Date of the meeting"), widget=forms.DateInput(attrs={"type": "date"}))
+    members = forms.CharField(
+        label=_("Members present"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write who took part in the meeting.")},
+    )
+    minutes = forms.CharField(label=_("Minutes (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class BudgetRuleForm(forms.Form):

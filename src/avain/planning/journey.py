@@ -43,9 +43,43 @@ MOVES: dict[str, Move] = {
             frozenset({OPENED, S.NEEDS_ASSESSMENT, S.PLANNING, S.REVIEW, S.APPROVAL, S.APPROVED}),
             S.DECLINED,
         ),
-        Move(CaseAction.CLOSE, frozenset({S.ACTIVE}), S.CLOSED, reason_required=True),
+        # The budget keeps running while a change is written, reviewed and approved, so it may end at any of them.
+        Move(
+            CaseAction.CLOSE,
+            frozenset({S.ACTIVE, S.CHANGE_PLANNING, S.CHANGE_REVIEW, S.CHANGE_APPROVAL}),
+            S.CLOSED,
+            reason_required=True,
+        ),
+        # The organiser's approval rule "the worker alone": forwarding is the approval.
+        Move(CaseAction.APPROVE_AT_REVIEW, frozenset({S.REVIEW}), S.APPROVED),
+        # An approver (or a meeting of the management group) sends the plan back to the client, with the reason.
+        Move(CaseAction.RETURN_FROM_APPROVAL, frozenset({S.APPROVAL}), S.PLANNING, reason_required=True),
+        # A change of the plan while the budget is in use: the same review and approval, and back to the running
+        # budget. The account keeps using the approved version until the change is approved.
+        Move(CaseAction.START_CHANGE, frozenset({S.ACTIVE}), S.CHANGE_PLANNING),
+        Move(CaseAction.SUBMIT_CHANGE, frozenset({S.CHANGE_PLANNING}), S.CHANGE_REVIEW),
+        Move(CaseAction.RETURN_CHANGE, frozenset({S.CHANGE_REVIEW}), S.CHANGE_PLANNING, reason_required=True),
+        Move(CaseAction.FORWARD_CHANGE, frozenset({S.CHANGE_REVIEW}), S.CHANGE_APPROVAL),
+        Move(CaseAction.APPROVE_CHANGE_AT_REVIEW, frozenset({S.CHANGE_REVIEW}), S.ACTIVE),
+        Move(CaseAction.APPROVE_CHANGE, frozenset({S.CHANGE_APPROVAL}), S.ACTIVE),
+        Move(
+            CaseAction.RETURN_CHANGE_FROM_APPROVAL,
+            frozenset({S.CHANGE_APPROVAL}),
+            S.CHANGE_PLANNING,
+            reason_required=True,
+        ),
     )
 }
+
+# The same step of the first plan and of a change made while the budget is in use: the move a service makes
+# depends on which path the case is on. ``action_for(status, first, change)`` picks it.
+CHANGE_STATUSES: frozenset[str] = frozenset({S.CHANGE_PLANNING, S.CHANGE_REVIEW, S.CHANGE_APPROVAL})
+
+
+def action_for(status: str, first: str, change: str) -> str:
+    """``change`` when the case is on the path of a change, otherwise ``first`` (which ``check`` then judges, so a
+    case at any other step is refused with the usual message)."""
+    return change if status in CHANGE_STATUSES else first
 
 # Every step a case can be at (OPENED is not one: no case is there).
 STATUSES: tuple[str, ...] = tuple(CaseStatus.values)

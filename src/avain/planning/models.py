@@ -24,6 +24,10 @@ class CaseStatus(models.TextChoices):
     ACTIVE = "active", _("budget granted and in use")
     DECLINED = "declined", _("the client chose ordinary services")
     CLOSED = "closed", _("the HB has ended and the case is closed")
+    # A change of the plan while the budget is in use: the account keeps using the approved version meanwhile.
+    CHANGE_PLANNING = "change_planning", _("budget in use; the client is writing a change to the plan")
+    CHANGE_REVIEW = "change_review", _("budget in use; the social worker is reviewing a change to the plan")
+    CHANGE_APPROVAL = "change_approval", _("budget in use; a change to the plan is waiting for approval")
 
 
 # The steps a case no longer leaves; any other step is an open case (planning.journey has the moves between them).
@@ -42,6 +46,27 @@ class CaseAction(models.TextChoices):
     DECIDE = "decide", _("made the decision and opened the budget account")
     DECLINE = "decline", _("recorded that the client continues with ordinary services")
     CLOSE = "close", _("closed the HB")
+    APPROVE_AT_REVIEW = "approve_at_review", _("approved the plan at review")
+    RETURN_FROM_APPROVAL = "return_from_approval", _("returned the plan from approval with a reason")
+    START_CHANGE = "start_change", _("started a change to the plan while the budget is in use")
+    SUBMIT_CHANGE = "submit_change", _("sent the change to the plan for review")
+    RETURN_CHANGE = "return_change", _("returned the change to the client with comments")
+    FORWARD_CHANGE = "forward_change", _("forwarded the change for approval")
+    APPROVE_CHANGE = "approve_change", _("approved the change to the plan")
+    APPROVE_CHANGE_AT_REVIEW = "approve_change_at_review", _("approved the change to the plan at review")
+    RETURN_CHANGE_FROM_APPROVAL = "return_change_from_approval", _("returned the change from approval with a reason")
+
+
+class ApprovalRule(models.TextChoices):
+    """Who approves a plan version once the social worker forwards it; the organiser chooses (``ApprovalSetting``)."""
+
+    WORKER = "worker", _("the social worker alone: forwarding approves the plan")
+    WORKER_THEN_MANAGER = "worker_then_manager", _("the social worker, then an approver")
+    MANAGEMENT_GROUP = "management_group", _("the social worker, then a meeting of the management group")
+
+
+# The rule of an organiser that has not chosen one.
+DEFAULT_APPROVAL_RULE = ApprovalRule.WORKER_THEN_MANAGER
 
 
 class Frequency(models.TextChoices):
@@ -112,6 +137,21 @@ class BudgetRule(models.Model):
 
     def as_input(self) -> calculation.RuleInput:
         return calculation.RuleInput(self.valid_from, self.valid_to, self.percentage, self.cap, self.rounding)
+
+
+class ApprovalSetting(models.Model):
+    """The organiser's approval rule. A plan keeps the rule in force when it was forwarded
+    (``SupportPlan.approval_rule``), so a change of the rule applies to plans forwarded after it."""
+
+    organiser = models.OneToOneField(Organiser, on_delete=models.PROTECT, related_name="approval_setting")
+    rule = models.CharField(_("who approves the support plans"), max_length=30, choices=ApprovalRule.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rule__in=ApprovalRule.values), name="approval_setting_rule_known")
+        ]
 
 
 class HBCase(models.Model):
@@ -254,6 +294,12 @@ class SupportPlan(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The approved version a change made while the budget is in use starts from; empty for the first plan.
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    # The organiser's approval rule when the worker forwarded this version; empty until then.
+    approval_rule = models.CharField(max_length=30, choices=ApprovalRule.choices, blank=True)
 
     ANSWER_FIELDS = (
         "what_matters",
@@ -275,11 +321,42 @@ class SupportPlan(models.Model):
                 fields=["organiser", "case"], condition=models.Q(status="draft"), name="plan_one_draft_per_case"
             ),
             models.CheckConstraint(condition=models.Q(status__in=PlanStatus.values), name="plan_status_known"),
+            models.CheckConstraint(
+                condition=models.Q(approval_rule__in=[*ApprovalRule.values, ""]), name="plan_approval_rule_known"
+            ),
         ]
 
     @property
     def is_editable(self) -> bool:
         return self.status == PlanStatus.DRAFT
+
+    @property
+    def is_change(self) -> bool:
+        return self.based_on_id is not None
+
+    def save(self, *args, **kwargs):
+        # A safety net under the services: an approved version never changes, and a sent version changes only its
+        # status (sent → returned, forwarded, approved). A later change is a new version.
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values("status", *self.ANSWER_FIELDS).first()
+            if stored is not None:
+                if stored["status"] == PlanStatus.APPROVED:
+                    raise FrozenPlanError("An approved plan version is never changed.")
+                if stored["status"] != PlanStatus.DRAFT and any(
+                    stored[field] != getattr(self, field) for field in self.ANSWER_FIELDS
+                ):
+                    raise FrozenPlanError("A sent plan version is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if type(self).objects.filter(pk=self.pk).exclude(status=PlanStatus.DRAFT).exists():
+            raise FrozenPlanError("A sent plan version is never deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class FrozenPlanError(ValueError):
+    """A write that would change a sent or approved plan version. The services refuse these first, with a message;
+    this is the safety net under them."""
 
 
 class PlanLine(models.Model):
@@ -293,6 +370,11 @@ class PlanLine(models.Model):
     product = models.ForeignKey(
         ServiceProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="plan_lines"
     )
+    # The line of an earlier version of the same case this line continues (a returned version's line, or the
+    # approved version's line a change starts from): the comments on that line are shown next to this one.
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="copies"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -300,6 +382,20 @@ class PlanLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def _plan_is_draft(self) -> bool:
+        return SupportPlan.objects.filter(pk=self.plan_id, status=PlanStatus.DRAFT).exists()
+
+    def save(self, *args, **kwargs):
+        # Lines of a sent or approved version never change (see SupportPlan.save).
+        if not self._plan_is_draft():
+            raise FrozenPlanError("The lines of a sent plan version are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not self._plan_is_draft():
+            raise FrozenPlanError("The lines of a sent plan version are never deleted.")
+        return super().delete(*args, **kwargs)
 
 
 class PlanReview(models.Model):
@@ -313,15 +409,66 @@ class PlanReview(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     comment = models.TextField(_("comments"), blank=True)
     at = models.DateTimeField()
+    # Set when the plan was returned from approval at a meeting of the management group.
+    meeting = models.ForeignKey(
+        "ApprovalMeeting", on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+
+
+class PlanLineComment(models.Model):
+    """The reviewer's comment on one line of the reviewed version, kept with the review."""
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
+    review = models.ForeignKey(PlanReview, on_delete=models.PROTECT, related_name="line_comments")
+    plan_line = models.ForeignKey(PlanLine, on_delete=models.PROTECT, related_name="comments")
+    text = models.TextField(_("comment"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "plan_line"], name="line_comment_one_per_line_and_review"),
+            models.CheckConstraint(condition=~models.Q(text=""), name="line_comment_not_empty"),
+        ]
+
+
+class ApprovalMeeting(models.Model):
+    """A meeting of the management group that approved or returned the plans waiting for it, in one go."""
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
+    held_on = models.DateField(_("date of the meeting"))
+    members = models.TextField(_("members present"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(members=""), name="meeting_members_named")]
 
 
 class PlanApproval(models.Model):
-    """The approver's approval of exactly one frozen plan version."""
+    """The approval of exactly one frozen plan version, under the rule the plan was forwarded with: by the worker
+    at forward, by an approver, or at a meeting of the management group."""
 
     organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
     plan = models.OneToOneField(SupportPlan, on_delete=models.PROTECT, related_name="approval")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
+    rule = models.CharField(max_length=30, choices=ApprovalRule.choices, default=ApprovalRule.WORKER_THEN_MANAGER)
+    meeting = models.ForeignKey(
+        ApprovalMeeting, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rule__in=ApprovalRule.values), name="approval_rule_known"),
+            # An approval at a meeting names the meeting; no other approval does.
+            models.CheckConstraint(
+                condition=models.Q(rule=ApprovalRule.MANAGEMENT_GROUP, meeting__isnull=False)
+                | (~models.Q(rule=ApprovalRule.MANAGEMENT_GROUP) & models.Q(meeting__isnull=True)),
+                name="approval_meeting_iff_group",
+            ),
+        ]
 
 
 class Decision(models.Model):

@@ -27,7 +27,22 @@ from .calculation import (
     calculate_budget,
 )
 from .explanation import BudgetExplanation, from_snapshot
-from .models import ENDED_STATUSES, BudgetRule, CaseStatus, CaseTransition, Decision, HBCase, PlanStatus, SupportPlan
+from .models import (
+    DEFAULT_APPROVAL_RULE,
+    ENDED_STATUSES,
+    ApprovalMeeting,
+    ApprovalRule,
+    ApprovalSetting,
+    BudgetRule,
+    CaseStatus,
+    CaseTransition,
+    Decision,
+    HBCase,
+    PlanLine,
+    PlanLineComment,
+    PlanStatus,
+    SupportPlan,
+)
 
 
 def cases_for_staff(membership: StaffMembership) -> QuerySet[HBCase]:
@@ -55,10 +70,15 @@ class QueueGroup:
 WORKER_QUEUE = (
     (CaseStatus.NEEDS_ASSESSMENT, _("Needs to assess")),
     (CaseStatus.REVIEW, _("Plans to review")),
+    (CaseStatus.CHANGE_REVIEW, _("Changes to plans in use to review")),
     (CaseStatus.APPROVED, _("Decisions to make")),
     (CaseStatus.ACTIVE, _("Budgets in use")),
+    (CaseStatus.CHANGE_PLANNING, _("Budgets in use, the client is changing the plan")),
 )
-APPROVER_QUEUE = ((CaseStatus.APPROVAL, _("Plans waiting for your approval")),)
+APPROVER_QUEUE = (
+    (CaseStatus.APPROVAL, _("Plans waiting for your approval")),
+    (CaseStatus.CHANGE_APPROVAL, _("Changes to plans in use waiting for approval")),
+)
 
 
 def with_waiting_since(cases: QuerySet[HBCase]) -> QuerySet[HBCase]:
@@ -270,3 +290,71 @@ def budget_explanation(case: HBCase) -> BudgetExplanation | None:
     if decision is not None:
         return decision_budget_explanation(decision)
     return case_budget_explanation(case)
+
+
+# --- Review comments and approval -----------------------------------------------------------------------------------
+
+
+def approval_rule(organiser_id: int) -> str:
+    """The organiser's approval rule now; "the worker, then an approver" until the organiser chooses one."""
+    return (
+        ApprovalSetting.objects.filter(organiser_id=organiser_id).values_list("rule", flat=True).first()
+        or DEFAULT_APPROVAL_RULE
+    )
+
+
+def approval_setting(organiser_id: int) -> ApprovalSetting | None:
+    return ApprovalSetting.objects.filter(organiser_id=organiser_id).select_related("changed_by").first()
+
+
+def plan_lines_with_comments(plan: SupportPlan) -> list[PlanLine]:
+    """The version's lines, each with ``line_comments``: the reviewers' comments on it, oldest first."""
+    lines = list(plan.lines.all())
+    comments = _comments_by_line([line.pk for line in lines])
+    for line in lines:
+        line.line_comments = comments.get(line.pk, [])
+    return lines
+
+
+def comments_on_earlier_lines(lines) -> list[list[PlanLineComment]]:
+    """For each draft line, the comments on the line of the earlier version it continues (``copied_from``)."""
+    comments = _comments_by_line([line.copied_from_id for line in lines if line.copied_from_id])
+    return [comments.get(line.copied_from_id, []) if line.copied_from_id else [] for line in lines]
+
+
+def _comments_by_line(line_ids: list[int]) -> dict[int, list[PlanLineComment]]:
+    by_line: dict[int, list[PlanLineComment]] = {}
+    for comment in (
+        PlanLineComment.objects.filter(plan_line_id__in=line_ids).select_related("review").order_by("review__at", "id")
+    ):
+        by_line.setdefault(comment.plan_line_id, []).append(comment)
+    return by_line
+
+
+def plans_waiting_for_meeting(organiser_id: int) -> list[SupportPlan]:
+    """The versions forwarded under the rule "a meeting of the management group" and not yet decided, oldest first."""
+    return list(
+        SupportPlan.objects.filter(
+            organiser_id=organiser_id,
+            status=PlanStatus.FORWARDED,
+            approval_rule=ApprovalRule.MANAGEMENT_GROUP,
+            case__status__in=[CaseStatus.APPROVAL, CaseStatus.CHANGE_APPROVAL],
+        )
+        .select_related("case__client", "case__worker")
+        .annotate(total=Sum("lines__amount"))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def approval_meetings(organiser_id: int) -> QuerySet[ApprovalMeeting]:
+    """The organiser's meetings of the management group, newest first, with what each approved and returned."""
+    return (
+        ApprovalMeeting.objects.filter(organiser_id=organiser_id)
+        .select_related("recorded_by")
+        .prefetch_related("approvals__plan__case__client", "returns__plan__case__client")
+    )
+
+
+def approved_change(case: HBCase) -> SupportPlan | None:
+    """The newest approved version that changed the plan while the budget was in use, if any."""
+    return case.plans.filter(status=PlanStatus.APPROVED, based_on__isnull=False).order_by("-version").first()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,9 @@ from . import journey, selectors
 from .calculation import MissingPrice
 from .explanation import BudgetComparison, BudgetExplanation, compare, to_snapshot
 from .models import (
+    ApprovalMeeting,
+    ApprovalRule,
+    ApprovalSetting,
     BudgetLine,
     BudgetRule,
     CaseAction,
@@ -32,6 +35,7 @@ from .models import (
     NeedLine,
     PlanApproval,
     PlanLine,
+    PlanLineComment,
     PlanReview,
     PlanStatus,
     Rounding,
@@ -334,11 +338,24 @@ class PlanLineEntry:
     description: str
     amount: Decimal
     product_id: int | None = None  # a product of the service menu; None for a purpose in the client's own words
+    # The line of an earlier version of the case this line continues (its comments show next to it).
+    copied_from_id: int | None = None
+
+
+# The steps at which the client (or a delegate) writes a draft: the first plan, or a change while the budget runs.
+WRITING_STATUSES = (CaseStatus.PLANNING, CaseStatus.CHANGE_PLANNING)
+
+
+def plan_limit(case: HBCase):
+    """What a plan version may use: the computed budget; once the budget is granted, the granted amount, which a
+    change made while the budget is in use keeps as its limit (a larger one needs a new decision)."""
+    granted = Decision.objects.filter(case_id=case.pk).values_list("amount", flat=True).first()
+    return granted if granted is not None else (case.budget_total or ZERO)
 
 
 def _check_within_budget(case: HBCase, lines: list[PlanLineEntry] | list[PlanLine]) -> None:
     total = money_sum(line.amount for line in lines)
-    budget = case.budget_total or ZERO
+    budget = plan_limit(case)
     if total > budget:
         raise ValidationError(
             _("The plan uses %(total)s € but the budget is %(budget)s €. Take %(over)s € off the lines."),
@@ -396,7 +413,9 @@ def _with_product_descriptions(lines: list[PlanLineEntry]) -> list[PlanLineEntry
     ids = {line.product_id for line in lines} - {None}
     products = ServiceProduct.objects.select_related("provider").in_bulk(ids)
     return [
-        PlanLineEntry(_product_line_description(products[line.product_id]), line.amount, line.product_id)
+        PlanLineEntry(
+            _product_line_description(products[line.product_id]), line.amount, line.product_id, line.copied_from_id
+        )
         if line.product_id
         else line
         for line in lines
@@ -419,7 +438,7 @@ def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, qu
             raise ValidationError(
                 _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
             )
-        _refuse_unless(plan.case, CaseStatus.PLANNING)
+        _refuse_unless(plan.case, *WRITING_STATUSES)
         # A new line needs the product in the menu now, even if an earlier line of the plan has it.
         _check_products(plan, {product.pk}, keep_chosen=False)
         lines = [*plan.lines.all(), PlanLineEntry(description, amount, product.pk)]
@@ -431,7 +450,10 @@ def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, qu
 
 def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines: list[PlanLineEntry]) -> SupportPlan:
     try:
-        lines = [PlanLineEntry(line.description.strip(), to_money(line.amount), line.product_id) for line in lines]
+        lines = [
+            PlanLineEntry(line.description.strip(), to_money(line.amount), line.product_id, line.copied_from_id)
+            for line in lines
+        ]
     except ValueError:  # NaN, infinity or not a number at all
         raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive") from None
     for line in lines:
@@ -445,7 +467,8 @@ def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines:
             raise ValidationError(
                 _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
             )
-        _refuse_unless(plan.case, CaseStatus.PLANNING)
+        _refuse_unless(plan.case, *WRITING_STATUSES)
+        _check_copied_from(plan, {line.copied_from_id for line in lines} - {None})
         _check_products(plan, {line.product_id for line in lines} - {None})
         _check_within_budget(plan.case, lines)
         lines = _with_product_descriptions(lines)
@@ -461,10 +484,22 @@ def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines:
                 description=line.description,
                 amount=line.amount,
                 product_id=line.product_id,
+                copied_from_id=line.copied_from_id,
             )
             for line in lines
         )
     return plan
+
+
+def _check_copied_from(plan: SupportPlan, line_ids: set[int]) -> None:
+    """A draft line may continue only a line of an earlier version of the same case."""
+    known = set(
+        PlanLine.objects.filter(pk__in=line_ids, plan__case_id=plan.case_id, plan__version__lt=plan.version).values_list(
+            "pk", flat=True
+        )
+    )
+    if line_ids - known:
+        raise ValidationError(_("A line of the plan is not one of this plan's lines."), code="foreign_line")
 
 
 def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
@@ -474,7 +509,8 @@ def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
         if plan.status != PlanStatus.DRAFT:
             raise ValidationError(_("This plan has already been sent. You do not need to send it again."), code="already_submitted")
         case = _locked_case(plan.case)
-        journey.check(case.status, CaseAction.SUBMIT_PLAN)
+        action = journey.action_for(case.status, CaseAction.SUBMIT_PLAN, CaseAction.SUBMIT_CHANGE)
+        journey.check(case.status, action)
         lines = list(plan.lines.all())
         if not lines:
             raise ValidationError(_("Add at least one thing the budget is used for."), code="no_lines")
@@ -484,43 +520,78 @@ def submit_plan(*, plan: SupportPlan, actor) -> SupportPlan:
         plan.submitted_at = clock.now()
         plan.submitted_by = actor
         plan.save(update_fields=["status", "submitted_at", "submitted_by"])
-        move_case(case=case, action=CaseAction.SUBMIT_PLAN, actor=actor)
+        move_case(case=case, action=action, actor=actor)
     return plan
 
 
-def review_plan(*, plan: SupportPlan, reviewer, forward: bool, comment: str) -> PlanReview:
-    """The worker either forwards the plan for approval or returns it to the client with comments."""
+def review_plan(
+    *, plan: SupportPlan, reviewer, forward: bool, comment: str, line_comments: dict[int, str] | None = None
+) -> PlanReview:
+    """The worker either forwards the plan or returns it to the client with comments: a general one, one on each
+    line that needs it, or both. A return needs at least one comment.
+
+    What forwarding does follows the organiser's approval rule (``ApprovalSetting``), which the version keeps:
+    under "the worker alone" forwarding approves the version at once; otherwise it waits for an approver or for
+    a meeting of the management group.
+    """
     comment = comment.strip()
-    if not forward and not comment:
+    line_comments = {int(pk): text.strip() for pk, text in (line_comments or {}).items() if text and text.strip()}
+    if not forward and not comment and not line_comments:
         raise ValidationError(_("Write the comments the client needs to change the plan."), code="comment_required")
     with transaction.atomic():
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
         case = _locked_case(plan.case)
-        action = CaseAction.FORWARD_PLAN if forward else CaseAction.RETURN_PLAN
-        journey.check(case.status, action, comment)
+        rule = selectors.approval_rule(case.organiser_id)
+        if not forward:
+            action = journey.action_for(case.status, CaseAction.RETURN_PLAN, CaseAction.RETURN_CHANGE)
+        elif rule == ApprovalRule.WORKER:
+            action = journey.action_for(case.status, CaseAction.APPROVE_AT_REVIEW, CaseAction.APPROVE_CHANGE_AT_REVIEW)
+        else:
+            action = journey.action_for(case.status, CaseAction.FORWARD_PLAN, CaseAction.FORWARD_CHANGE)
+        lines = {line.pk: line for line in plan.lines.all()}
+        reason = comment or "\n".join(
+            f"{lines[pk].description}: {text}" for pk, text in line_comments.items() if pk in lines
+        )
+        journey.check(case.status, action, reason)
         if plan.status != PlanStatus.SUBMITTED:
             raise ValidationError(_("This plan version is not waiting for review."), code="not_submitted")
+        if set(line_comments) - set(lines):
+            raise ValidationError(_("A line of the plan is not one of this plan's lines."), code="foreign_line")
+        now = clock.now()
         outcome = PlanReview.Outcome.FORWARDED if forward else PlanReview.Outcome.RETURNED
         review = PlanReview.objects.create(
-            organiser_id=plan.organiser_id, plan=plan, reviewer=reviewer, outcome=outcome, comment=comment, at=clock.now()
+            organiser_id=plan.organiser_id, plan=plan, reviewer=reviewer, outcome=outcome, comment=comment, at=now
         )
-        if forward:
-            plan.status = PlanStatus.FORWARDED
-        else:
+        PlanLineComment.objects.bulk_create(
+            PlanLineComment(organiser_id=plan.organiser_id, review=review, plan_line=lines[pk], text=text)
+            for pk, text in sorted(line_comments.items())
+        )
+        if not forward:
             plan.status = PlanStatus.RETURNED
+            plan.save(update_fields=["status"])
             _new_draft_from(plan)
-        plan.save(update_fields=["status"])
-        move_case(case=case, action=action, actor=reviewer, reason=comment)
+        elif rule == ApprovalRule.WORKER:
+            plan.status, plan.approval_rule = PlanStatus.APPROVED, rule
+            plan.save(update_fields=["status", "approval_rule"])
+            PlanApproval.objects.create(
+                organiser_id=plan.organiser_id, plan=plan, approver=reviewer, at=now, rule=ApprovalRule.WORKER
+            )
+        else:
+            plan.status, plan.approval_rule = PlanStatus.FORWARDED, rule
+            plan.save(update_fields=["status", "approval_rule"])
+        move_case(case=case, action=action, actor=reviewer, reason=reason)
     return review
 
 
-def _new_draft_from(plan: SupportPlan) -> SupportPlan:
-    """A returned version stays as it was sent; the client goes on in a copy."""
+def _new_draft_from(plan: SupportPlan, *, based_on: SupportPlan | None = None) -> SupportPlan:
+    """A returned version stays as it was sent; the client goes on in a copy. A change made while the budget is in
+    use starts from a copy of the approved version (``based_on``)."""
     draft = SupportPlan.objects.create(
         organiser_id=plan.organiser_id,
         case_id=plan.case_id,
-        version=plan.version + 1,
+        version=(SupportPlan.objects.filter(case_id=plan.case_id).aggregate(last=Max("version"))["last"] or 0) + 1,
         created_at=clock.now(),
+        based_on=based_on or plan.based_on,
         **{field: getattr(plan, field) for field in SupportPlan.ANSWER_FIELDS},
     )
     PlanLine.objects.bulk_create(
@@ -530,23 +601,167 @@ def _new_draft_from(plan: SupportPlan) -> SupportPlan:
             description=line.description,
             amount=line.amount,
             product_id=line.product_id,
+            copied_from=line,
         )
         for line in plan.lines.all()
     )
     return draft
 
 
+def _approve(plan: SupportPlan, case: HBCase, approver, *, meeting: ApprovalMeeting | None = None) -> PlanApproval:
+    """Approve a forwarded version of a case locked by the caller, under the rule the version was forwarded with."""
+    action = journey.action_for(case.status, CaseAction.APPROVE_PLAN, CaseAction.APPROVE_CHANGE)
+    journey.check(case.status, action)
+    rule = _check_waiting_for(plan, meeting)
+    plan.status = PlanStatus.APPROVED
+    plan.save(update_fields=["status"])
+    move_case(case=case, action=action, actor=approver)
+    return PlanApproval.objects.create(
+        organiser_id=plan.organiser_id, plan=plan, approver=approver, at=clock.now(), rule=rule, meeting=meeting
+    )
+
+
+def _check_waiting_for(plan: SupportPlan, meeting: ApprovalMeeting | None) -> str:
+    """The rule the forwarded version waits under; an approver acts on it alone, a meeting on the group's plans."""
+    if plan.status != PlanStatus.FORWARDED:
+        raise ValidationError(_("This plan version is not waiting for approval."), code="not_forwarded")
+    rule = plan.approval_rule or ApprovalRule.WORKER_THEN_MANAGER  # versions forwarded before the rules existed
+    if (rule == ApprovalRule.MANAGEMENT_GROUP) != (meeting is not None):
+        raise ValidationError(
+            _("This plan is approved at a meeting of the management group.")
+            if meeting is None
+            else _("This plan is not waiting for a meeting of the management group."),
+            code="wrong_approval_rule",
+        )
+    return rule
+
+
+def _return_from_approval(
+    plan: SupportPlan, case: HBCase, approver, reason: str, *, meeting: ApprovalMeeting | None = None
+) -> PlanReview:
+    action = journey.action_for(case.status, CaseAction.RETURN_FROM_APPROVAL, CaseAction.RETURN_CHANGE_FROM_APPROVAL)
+    journey.check(case.status, action, reason)
+    _check_waiting_for(plan, meeting)
+    review = PlanReview.objects.create(
+        organiser_id=plan.organiser_id,
+        plan=plan,
+        reviewer=approver,
+        outcome=PlanReview.Outcome.RETURNED,
+        comment=reason,
+        at=clock.now(),
+        meeting=meeting,
+    )
+    plan.status = PlanStatus.RETURNED
+    plan.save(update_fields=["status"])
+    _new_draft_from(plan)
+    move_case(case=case, action=action, actor=approver, reason=reason)
+    return review
+
+
+def _locked_plan_and_case(plan: SupportPlan) -> tuple[SupportPlan, HBCase]:
+    plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)  # the plan, then its case, as every service
+    return plan, _locked_case(plan.case)
+
+
 def approve_plan(*, plan: SupportPlan, approver) -> PlanApproval:
+    """An approver approves the forwarded version (the rule "the worker, then an approver")."""
     with transaction.atomic():
-        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
-        case = _locked_case(plan.case)
-        journey.check(case.status, CaseAction.APPROVE_PLAN)
-        if plan.status != PlanStatus.FORWARDED:
+        plan, case = _locked_plan_and_case(plan)
+        return _approve(plan, case, approver)
+
+
+def return_from_approval(*, plan: SupportPlan, approver, reason: str) -> PlanReview:
+    """An approver sends the forwarded version back to the client with the reason; the client goes on in a copy."""
+    reason = reason.strip()
+    with transaction.atomic():
+        plan, case = _locked_plan_and_case(plan)
+        return _return_from_approval(plan, case, approver, reason)
+
+
+def set_approval_rule(*, organiser, actor, rule: str) -> ApprovalSetting:
+    """The organiser administrator chooses who approves the support plans. The choice applies to versions forwarded
+    from now on; a version already forwarded keeps the rule it was forwarded with."""
+    if rule not in ApprovalRule.values:
+        raise ValidationError(_("Choose who approves the support plans."), code="approval_rule_unknown")
+    with transaction.atomic():
+        type(organiser).objects.select_for_update().get(pk=organiser.pk)
+        setting, _created = ApprovalSetting.objects.update_or_create(
+            organiser_id=organiser.pk, defaults={"rule": rule, "changed_by": actor, "changed_at": clock.now()}
+        )
+    return setting
+
+
+@dataclass(frozen=True)
+class MeetingReturn:
+    plan: SupportPlan
+    reason: str
+
+
+def record_approval_meeting(
+    *,
+    organiser,
+    recorded_by,
+    held_on: dt.date,
+    members: str,
+    minutes: str,
+    approve: list[SupportPlan],
+    returns: list[MeetingReturn],
+) -> ApprovalMeeting:
+    """A meeting of the management group: it approves the waiting versions in ``approve`` and returns those in
+    ``returns`` with a reason each, all in one transaction. Each approval and return is linked to the meeting.
+    If any one of them cannot be done, nothing is recorded."""
+    members, minutes = members.strip(), minutes.strip()
+    if held_on is None or held_on > clock.today():
+        raise ValidationError(_("Give the date the meeting was held, today or earlier."), code="meeting_date_invalid")
+    if not members:
+        raise ValidationError(_("Write who took part in the meeting."), code="members_required")
+    ids = [p.pk for p in approve] + [r.plan.pk for r in returns]
+    if not ids:
+        raise ValidationError(
+            _("Choose at least one plan to approve or to return."), code="nothing_decided"
+        )
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("A plan can be either approved or returned, not both."), code="plan_twice")
+    for item in returns:
+        if not item.reason.strip():
+            raise ValidationError(_("Write the reason for each plan you return."), code="reason_required")
+    with transaction.atomic():
+        plans = {
+            p.pk: p
+            for p in SupportPlan.objects.filter(organiser_id=organiser.pk, pk__in=ids).select_related("case")
+        }
+        if set(plans) != set(ids):
             raise ValidationError(_("This plan version is not waiting for approval."), code="not_forwarded")
-        plan.status = PlanStatus.APPROVED
-        plan.save(update_fields=["status"])
-        move_case(case=case, action=CaseAction.APPROVE_PLAN, actor=approver)
-        return PlanApproval.objects.create(organiser_id=plan.organiser_id, plan=plan, approver=approver, at=clock.now())
+        # The plans, then their cases, always in the same order, as every service locks them: no deadlock.
+        locked = {p.pk: p for p in SupportPlan.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        cases = {pk: _locked_case(plans[pk].case) for pk in sorted(ids)}
+        meeting = ApprovalMeeting.objects.create(
+            organiser_id=organiser.pk,
+            held_on=held_on,
+            members=members,
+            minutes=minutes,
+            recorded_by=recorded_by,
+            recorded_at=clock.now(),
+        )
+        for plan in approve:
+            _approve(locked[plan.pk], cases[plan.pk], recorded_by, meeting=meeting)
+        for item in returns:
+            _return_from_approval(
+                locked[item.plan.pk], cases[item.plan.pk], recorded_by, item.reason.strip(), meeting=meeting
+            )
+    return meeting
+
+
+def start_change(*, case: HBCase, actor) -> SupportPlan:
+    """The client (or a delegate with edit access) starts changing the plan while the budget is in use: a new draft
+    copied from the approved version. The budget account keeps using the approved version meanwhile."""
+    with transaction.atomic():
+        case = _locked_case(case)
+        journey.check(case.status, CaseAction.START_CHANGE)
+        approved = case.plans.filter(status=PlanStatus.APPROVED).order_by("-version").first()
+        draft = _new_draft_from(approved, based_on=approved)
+        move_case(case=case, action=CaseAction.START_CHANGE, actor=actor)
+    return draft
 
 
 def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:

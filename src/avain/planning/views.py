@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,18 +17,21 @@ from avain.people.models import AccessLogEntry
 from . import selectors, services
 from .access import case_for_staff
 from .forms import (
+    ApprovalRuleForm,
     BudgetRuleForm,
     CloseForm,
     DeclineForm,
     EndBudgetRuleForm,
+    MeetingForm,
     NeedLineFormSet,
     NeedsForm,
     PeriodForm,
     PlanForm,
     PlanLineFormSet,
+    ReturnFromApprovalForm,
     ReviewForm,
 )
-from .models import CaseStatus, Frequency, PlanStatus, SupportPlan
+from .models import ApprovalRule, CaseStatus, Frequency, PlanStatus, SupportPlan
 
 WHAT = AccessLogEntry.What
 
@@ -190,34 +194,141 @@ def case_start_planning(request, case_id: int):
 def case_review(request, case_id: int):
     case = case_for_staff(request, case_id, WHAT.PLAN)
     plan = selectors.plan_waiting(case, PlanStatus.SUBMITTED)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST or None, lines=list(plan.lines.all()) if plan else [])
+    rule = selectors.approval_rule(case.organiser_id)
     if request.method == "POST" and plan is not None and form.is_valid():
         forward = request.POST.get("decision") == "forward"
         try:
-            services.review_plan(plan=plan, reviewer=request.user, forward=forward, comment=form.cleaned_data["comment"])
+            services.review_plan(
+                plan=plan,
+                reviewer=request.user,
+                forward=forward,
+                comment=form.cleaned_data["comment"],
+                line_comments=form.line_comments(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, _("The plan was forwarded for approval.") if forward else _("The plan was returned to the client.")
-            )
+            if not forward:
+                messages.success(request, _("The plan was returned to the client."))
+            elif rule == ApprovalRule.WORKER:
+                messages.success(request, _("The plan is approved. You can now make the decision."))
+            else:
+                messages.success(request, _("The plan was forwarded for approval."))
             return redirect("work_queue")
-    return render(request, "planning/case_review.html", _plan_context(case, plan, form=form))
+    return render(
+        request, "planning/case_review.html", _plan_context(case, plan, form=form, worker_approves=rule == ApprovalRule.WORKER)
+    )
 
 
 @staff_required(Role.APPROVER)
 def case_approval(request, case_id: int):
     case = case_for_staff(request, case_id, WHAT.PLAN)
     plan = selectors.plan_waiting(case, PlanStatus.FORWARDED)
-    if request.method == "POST" and plan is not None:
+    form = ReturnFromApprovalForm(request.POST or None)
+    if request.method == "POST" and plan is not None and form.is_valid():
+        giving_back = request.POST.get("decision") == "return"
         try:
-            services.approve_plan(plan=plan, approver=request.user)
+            if giving_back:
+                services.return_from_approval(plan=plan, approver=request.user, reason=form.cleaned_data["reason"])
+            else:
+                services.approve_plan(plan=plan, approver=request.user)
         except ValidationError as error:
-            _show_errors(request, error)
+            form.add_error("reason" if error.code == "reason_required" else None, error)
         else:
-            messages.success(request, _("The plan is approved. The social worker can now make the decision."))
+            if giving_back:
+                messages.success(request, _("The plan was returned to the client."))
+            else:
+                messages.success(request, _("The plan is approved. The social worker can now make the decision."))
             return redirect("work_queue")
-    return render(request, "planning/case_approval.html", _plan_context(case, plan))
+    by_meeting = plan is not None and plan.approval_rule == ApprovalRule.MANAGEMENT_GROUP
+    return render(request, "planning/case_approval.html", _plan_context(case, plan, form=form, by_meeting=by_meeting))
+
+
+def _meeting_choices(request, plans) -> tuple[list, list, list[str]]:
+    """The decision the meeting page sends for each waiting plan: approve, return (with a reason) or leave waiting."""
+    approve, returns, missing = [], [], []
+    for plan in plans:
+        choice = request.POST.get(f"plan_{plan.pk}", "wait")
+        if choice == "approve":
+            approve.append(plan)
+        elif choice == "return":
+            reason = request.POST.get(f"reason_{plan.pk}", "").strip()
+            returns.append(services.MeetingReturn(plan, reason))
+            if not reason:
+                missing.append(plan.case.client.full_name)
+    return approve, returns, missing
+
+
+@staff_required(Role.APPROVER)
+def approval_meeting(request):
+    """A meeting of the management group: the plans waiting for it, each approved, returned or left waiting."""
+    organiser = request.staff.organiser
+    plans = selectors.plans_waiting_for_meeting(organiser.pk)
+    form = MeetingForm(request.POST or None, initial={"held_on": today()})
+    status = 200
+    if request.method == "POST":
+        approve, returns, _missing = _meeting_choices(request, plans)
+        if form.is_valid():
+            try:
+                services.record_approval_meeting(
+                    organiser=organiser,
+                    recorded_by=request.user,
+                    held_on=form.cleaned_data["held_on"],
+                    members=form.cleaned_data["members"],
+                    minutes=form.cleaned_data["minutes"],
+                    approve=approve,
+                    returns=returns,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The meeting is recorded: %(approved)s approved, %(returned)s returned.") % {
+                    "approved": len(approve), "returned": len(returns)
+                })
+                return redirect("approval_meeting")
+        status = 400
+    for plan in plans:
+        plan.choice = request.POST.get(f"plan_{plan.pk}", "wait") if request.method == "POST" else "wait"
+        plan.reason = request.POST.get(f"reason_{plan.pk}", "") if request.method == "POST" else ""
+    return render(
+        request,
+        "planning/approval_meeting.html",
+        {"form": form, "plans": plans, "meetings": selectors.approval_meetings(organiser.pk)[:10]},
+        status=status,
+    )
+
+
+APPROVAL_RULE_READERS = (Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER, Role.APPROVER)
+
+
+@staff_required(*APPROVAL_RULE_READERS)
+def approval_rule(request):
+    """Who approves the support plans: the organiser administrator chooses; the others read it."""
+    can_change = request.staff.role == Role.ORGANISER_ADMIN
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied
+    organiser = request.staff.organiser
+    current = selectors.approval_rule(organiser.pk)
+    form = ApprovalRuleForm(request.POST or None, initial={"rule": current}) if can_change else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_approval_rule(organiser=organiser, actor=request.user, rule=form.cleaned_data["rule"])
+        except ValidationError as error:
+            form.add_error("rule", error)
+        else:
+            messages.success(request, _("The approval rule is saved. It applies to plans forwarded from now on."))
+            return redirect("approval_rule")
+    return render(
+        request,
+        "planning/approval_rule.html",
+        {
+            "organiser": organiser,
+            "current": ApprovalRule(current),
+            "setting": selectors.approval_setting(organiser.pk),
+            "form": form,
+        },
+    )
 
 
 def _plan_context(case, plan: SupportPlan | None, **extra) -> dict:
@@ -226,9 +337,10 @@ def _plan_context(case, plan: SupportPlan | None, **extra) -> dict:
         "client": case.client,
         "plan": plan,
         "answers": _answers(plan),
-        "plan_lines": list(plan.lines.all()) if plan else [],
+        "plan_lines": selectors.plan_lines_with_comments(plan) if plan else [],
         "plan_total": selectors.plan_total(plan) if plan else None,
-        "reviews": plan.reviews.select_related("reviewer").order_by("at") if plan else [],
+        "reviews": plan.reviews.select_related("reviewer", "meeting").order_by("at") if plan else [],
+        "approved_change": selectors.approved_change(case) if case else None,
         **extra,
     }
 
@@ -250,6 +362,9 @@ CLIENT_STEPS = {
     CaseStatus.APPROVAL: gettext_lazy("Your plan is waiting for approval"),
     CaseStatus.APPROVED: gettext_lazy("Your plan is approved"),
     CaseStatus.ACTIVE: gettext_lazy("Your budget is in use"),
+    CaseStatus.CHANGE_PLANNING: gettext_lazy("Your budget is in use, and you are changing your plan"),
+    CaseStatus.CHANGE_REVIEW: gettext_lazy("Your budget is in use; your social worker is reading the change"),
+    CaseStatus.CHANGE_APPROVAL: gettext_lazy("Your budget is in use; the change is waiting for approval"),
 }
 
 
@@ -275,8 +390,10 @@ def portal_plan(request, client):
             return redirect("portal_plan", client.pk)
         return render(request, "planning/portal_plan_view.html", _plan_context_for_portal(client, case, plan))
     can_edit = request.delegation is None or request.delegation.access == "edit"
+    draft_lines = list(plan.lines.all())
     lines = [
-        {"description": line.description, "amount": line.amount, "product": line.product_id} for line in plan.lines.all()
+        {"description": line.description, "amount": line.amount, "product": line.product_id, "copied_from": line.copied_from_id}
+        for line in draft_lines
     ]
     form = PlanForm(request.POST or None, instance=plan)
     formset = PlanLineFormSet(request.POST or None, initial=lines, prefix="line")
@@ -285,7 +402,12 @@ def portal_plan(request, client):
             line_form.fields["description"].widget.attrs["readonly"] = True
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         entries = [
-            services.PlanLineEntry(f.cleaned_data["description"], f.cleaned_data["amount"], f.cleaned_data.get("product"))
+            services.PlanLineEntry(
+                f.cleaned_data["description"],
+                f.cleaned_data["amount"],
+                f.cleaned_data.get("product"),
+                f.cleaned_data.get("copied_from"),
+            )
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
@@ -301,7 +423,11 @@ def portal_plan(request, client):
                 return redirect("portal_home", client.pk)
             messages.success(request, _("Your plan is saved. You can go on later."))
             return redirect("portal_plan", client.pk)
-    returned = case.plans.filter(status=PlanStatus.RETURNED).order_by("-version").first()
+    # The comments of the version this draft continues, if that one was returned (not of an older round).
+    returned = case.plans.filter(status=PlanStatus.RETURNED, version=plan.version - 1).first()
+    limit = services.plan_limit(case)
+    earlier = selectors.comments_on_earlier_lines(draft_lines)
+    rows = [(f, earlier[i] if i < len(earlier) else []) for i, f in enumerate(formset.forms)]
     return render(
         request,
         "planning/portal_plan_edit.html",
@@ -311,13 +437,31 @@ def portal_plan(request, client):
             "plan": plan,
             "form": form,
             "formset": formset,
+            "rows": rows,
             "can_edit": can_edit,
             "saved_total": selectors.plan_total(plan),
-            "left": case.budget_total - selectors.plan_total(plan),
+            "left": limit - selectors.plan_total(plan),
             "budget": selectors.budget_explanation(case),
-            "returned_reviews": returned.reviews.all() if returned else [],
+            "returned_reviews": returned.reviews.filter(outcome="returned") if returned else [],
+            "limit": limit,
         },
     )
+
+
+@require_POST
+@portal_access(WHAT.PLAN, edit=True)
+def portal_plan_change(request, client):
+    """The client (or a delegate with edit access) starts changing the plan while the budget is in use."""
+    case = selectors.current_case(client)
+    if case is None:
+        raise Http404
+    try:
+        services.start_change(case=case, actor=request.user)
+    except ValidationError as error:
+        _show_errors(request, error)
+        return redirect("portal_home", client.pk)
+    messages.success(request, _("You can now change your plan. Your budget stays in use as approved until the change is approved."))
+    return redirect("portal_plan", client.pk)
 
 
 def _plan_context_for_portal(client, case, plan) -> dict:

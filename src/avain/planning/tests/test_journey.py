@@ -33,6 +33,9 @@ from avain.testing import (
     account_of,
     case_active,
     case_approved,
+    case_change_in_approval,
+    case_change_in_review,
+    case_changing,
     case_in_approval,
     case_in_needs_assessment,
     case_in_planning,
@@ -76,6 +79,9 @@ def case_at(status: str, **kwargs) -> HBCase:
         S.APPROVAL: case_in_approval,
         S.APPROVED: case_approved,
         S.ACTIVE: case_active,
+        S.CHANGE_PLANNING: case_changing,
+        S.CHANGE_REVIEW: case_change_in_review,
+        S.CHANGE_APPROVAL: case_change_in_approval,
     }[status]
     return helper(**kwargs)
 
@@ -103,6 +109,19 @@ def test_the_table_is_the_journey():
         (S.APPROVED, S.ACTIVE),
         (S.APPROVED, S.DECLINED),
         (S.ACTIVE, S.CLOSED),
+        (S.REVIEW, S.APPROVED),  # the organiser's rule "the worker alone"
+        (S.APPROVAL, S.PLANNING),  # the approver returns the plan
+        # A change of the plan while the budget is in use, back to the running budget once approved.
+        (S.ACTIVE, S.CHANGE_PLANNING),
+        (S.CHANGE_PLANNING, S.CHANGE_REVIEW),
+        (S.CHANGE_REVIEW, S.CHANGE_PLANNING),
+        (S.CHANGE_REVIEW, S.CHANGE_APPROVAL),
+        (S.CHANGE_REVIEW, S.ACTIVE),
+        (S.CHANGE_APPROVAL, S.ACTIVE),
+        (S.CHANGE_APPROVAL, S.CHANGE_PLANNING),
+        (S.CHANGE_PLANNING, S.CLOSED),
+        (S.CHANGE_REVIEW, S.CLOSED),
+        (S.CHANGE_APPROVAL, S.CLOSED),
     }
 
 
@@ -370,8 +389,10 @@ def test_the_worker_sees_what_waits_for_them_grouped_and_oldest_wait_first(clien
     assert [(g.status, [c.pk for c in g.cases]) for g in groups] == [
         (S.NEEDS_ASSESSMENT, [assess_old.pk, assess_new.pk]),
         (S.REVIEW, [review_early.pk, review_late.pk]),
+        (S.CHANGE_REVIEW, []),
         (S.APPROVED, [decide.pk]),
         (S.ACTIVE, [in_use.pk]),
+        (S.CHANGE_PLANNING, []),
     ]
     review = groups[1]
     assert [c.waiting_since for c in review.cases] == [at(2), at(5)]
@@ -399,7 +420,8 @@ def test_the_approver_sees_plans_waiting_for_approval_since_they_were_forwarded(
 
     groups = selectors.work_queue(approver.staff_memberships.get())
     assert [(g.status, [(c.pk, c.waiting_since) for c in g.cases]) for g in groups] == [
-        (S.APPROVAL, [(forwarded_first.pk, at(2)), (opened_first.pk, at(4))])
+        (S.APPROVAL, [(forwarded_first.pk, at(2)), (opened_first.pk, at(4))]),
+        (S.CHANGE_APPROVAL, []),
     ]
     login_verified(client, approver)
     html = client.get(reverse("work_queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

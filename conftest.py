@@ -3,6 +3,12 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Speed is measured in bench/, never asserted in tests: Hypothesis' per-example deadline would fail a correct test
+# on a busy machine.
+hypothesis_settings.register_profile("avain", deadline=None)
+hypothesis_settings.load_profile("avain")
 
 CHROMIUM = os.environ.get("AVAIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -225,7 +225,7 @@ def case_review(request, case_id: int):
 def case_approval(request, case_id: int):
     case = case_for_staff(request, case_id, WHAT.PLAN)
     plan = selectors.plan_waiting(case, PlanStatus.FORWARDED)
-    form = ReturnFromApprovalForm(request.POST or None)
+    form = ReturnFromApprovalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and plan is not None and form.is_valid():
         giving_back = request.POST.get("decision") == "return"
         try:
@@ -265,7 +265,7 @@ def approval_meeting(request):
     """A meeting of the management group: the plans waiting for it, each approved, returned or left waiting."""
     organiser = request.staff.organiser
     plans = selectors.plans_waiting_for_meeting(organiser.pk)
-    form = MeetingForm(request.POST or None, initial={"held_on": today()})
+    form = MeetingForm(request.POST if request.method == "POST" else None, initial={"held_on": today()})
     status = 200
     if request.method == "POST":
         approve, returns, _missing = _meeting_choices(request, plans)
@@ -448,11 +448,12 @@ def portal_plan(request, client):
     )
 
 
-@require_POST
 @portal_access(WHAT.PLAN, edit=True)
 def portal_plan_change(request, client):
     """The client (or a delegate with edit access) starts changing the plan while the budget is in use."""
     case = selectors.current_case(client)
+    if request.method != "POST":
+        return render(request, "planning/portal_plan_change.html", {"client": client, "case": case})
     if case is None:
         raise Http404
     try:

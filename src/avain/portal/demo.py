@@ -402,6 +402,20 @@ def _invoice(account: BudgetAccount, provider: Provider, number: str, line_no: i
         )
 
 
+def _change(case: HBCase, author, worker, at: dict[str, str], lines: list[tuple[str, str]], *, until: str) -> None:
+    """A change of the plan while the budget is in use, as far as ``until``: "planning", "review" or "approval".
+    The account keeps using the approved version meanwhile."""
+    with clock.frozen_at(_at(at["start"])):
+        draft = planning_services.start_change(case=case, actor=author)
+    answers = {field: getattr(draft, field) for field in SupportPlan.ANSWER_FIELDS}
+    _write_plan(draft, author, at["start"], answers, lines)
+    if until == "planning":
+        return
+    _submit(draft, author, at["submit"])
+    if until == "approval":
+        _review(draft, worker, at["review"], forward=True, comment="Muutos on perusteltu: tarve on muuttunut.")
+
+
 def _decline(client: Client, worker, at: str, reason: str) -> None:
     with clock.frozen_at(_at(at)):
         planning_services.decline_hb(client=client, worker=worker, reason=reason)
@@ -1194,6 +1208,60 @@ def _load_vantaa(users: _Users) -> None:
     )
     _invoice(anna_account, home_care, "KUU-26-0311", 0, "2026-03-31", "416.00", finance, "2026-04-07 12:10")
     _invoice(anna_account, family, "VSF-2026-27", 1, "2026-04-30", "264.00", finance, "2026-05-06 09:50")
+    # In the autumn the youngest started day care: Anna moves money from home help to family work. The change waits
+    # for approval; her account keeps running on the approved plan meanwhile.
+    _change(
+        anna_case,
+        worker,
+        worker,
+        {"start": "2026-10-12 10:00", "submit": "2026-10-12 10:30", "review": "2026-10-19 14:00"},
+        [
+            ("Hemhjälp för barnfamiljer (Hoivapalvelu Kuusikko Oy)", "3400.00"),
+            ("Familjearbete (Vanda svenska familjeförening rf)", "2500.00"),
+            ("Kamratstödsgrupp för ensamföräldrar", "300.00"),
+        ],
+        until="approval",
+    )
+
+    # Two families whose budgets for 2026 are in use and whose plans are being changed.
+    for first, last, hetu, opened, until in (
+        ("Sofia", "Laine", _hetu("1988-03-09", 518), "2025-10-20", "review"),
+        ("Oskar", "Berg", _hetu("1979-08-30", 739), "2025-10-21", "planning"),
+    ):
+        family_client = _client(vantaa, first, last, hetu, Language.FINNISH, TargetGroup.FAMILIES, f"{opened} 10:00")
+        family_case = _open_case(family_client, worker, YEAR_2026, f"{opened} 10:10")
+        _walk_to_active(
+            family_case,
+            worker,
+            worker,
+            approver,
+            services,
+            needs={
+                "wishes": "Haluamme arkeen enemmän rauhaa ja aikaa lapsille.",
+                "summary": "Lapsiperhe, jossa vanhemmat ovat uupuneita. Tavallisina palveluina perhe saisi kotipalvelua ja perhetyötä.",
+                "lines": [("LKOTIP", "60", "Kerran viikossa."), ("PERHE", "20", "Kerran kuussa.")],
+            },
+            plan={
+                "answers": ANNA_PLAN,
+                "lines": [("Lapsiperheiden kotiapu", "2200.00"), ("Perhetyö", "1000.00")],
+            },
+            dates={
+                "needs": f"{opened} 13:00",
+                "plan": "2025-11-12 14:00",
+                "submit": "2025-11-12 14:30",
+                "review": "2025-11-18 10:00",
+                "approve": "2025-11-26 13:30",
+                "decision": "2025-12-01 10:00",
+            },
+        )
+        _change(
+            family_case,
+            worker,
+            worker,
+            {"start": "2026-11-02 10:00", "submit": "2026-11-02 10:30", "review": "2026-11-09 14:00"},
+            [("Lapsiperheiden kotiapu", "1800.00"), ("Perhetyö", "1400.00")],
+            until=until,
+        )
 
     # Erik, Swedish-speaking, on the autism spectrum: his plan for 2027 waits for the worker's review.
     erik = _client(vantaa, "Erik", "Sundström", _hetu("1996-05-27", 173), Language.SWEDISH, TargetGroup.DISABILITY, "2026-09-21 13:00")

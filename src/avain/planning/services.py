@@ -422,6 +422,15 @@ def _with_product_descriptions(lines: list[PlanLineEntry]) -> list[PlanLineEntry
     ]
 
 
+def _locked_draft(plan: SupportPlan) -> SupportPlan:
+    """Re-read the plan under a row lock: only a draft, while the client is writing, may change."""
+    plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+    if not plan.is_editable:
+        raise ValidationError(_("This version of the plan has been sent and can no longer be changed."), code="plan_frozen")
+    _refuse_unless(plan.case, *WRITING_STATUSES)
+    return plan
+
+
 def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, quantity: Decimal) -> PlanLine:
     """Put a product of the service menu into the client's draft plan: quantity × the product's price."""
     if quantity is None or not quantity.is_finite() or quantity <= 0:
@@ -433,12 +442,7 @@ def add_product_to_plan(*, plan: SupportPlan, actor, product: ServiceProduct, qu
         raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
     description = _product_line_description(product)
     with transaction.atomic():
-        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
-        if not plan.is_editable:
-            raise ValidationError(
-                _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
-            )
-        _refuse_unless(plan.case, *WRITING_STATUSES)
+        plan = _locked_draft(plan)
         # A new line needs the product in the menu now, even if an earlier line of the plan has it.
         _check_products(plan, {product.pk}, keep_chosen=False)
         lines = [*plan.lines.all(), PlanLineEntry(description, amount, product.pk)]
@@ -462,12 +466,7 @@ def save_plan_draft(*, plan: SupportPlan, actor, answers: dict[str, str], lines:
         if line.amount <= 0:
             raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
     with transaction.atomic():
-        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
-        if not plan.is_editable:
-            raise ValidationError(
-                _("This version of the plan has been sent and can no longer be changed."), code="plan_frozen"
-            )
-        _refuse_unless(plan.case, *WRITING_STATUSES)
+        plan = _locked_draft(plan)
         _check_copied_from(plan, {line.copied_from_id for line in lines} - {None})
         _check_products(plan, {line.product_id for line in lines} - {None})
         _check_within_budget(plan.case, lines)

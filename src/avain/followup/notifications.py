@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from avain.core import clock
 from avain.people.models import Client, Delegation
@@ -57,47 +58,70 @@ class Recipient:
     audience: str
 
 
-def _texts(kind: str, audience: str, meeting_date: str) -> tuple[str, str]:
-    """Subject and the message of one kind for one audience, in the active language."""
-    if kind == K.PLAN_SUBMITTED:
-        return _("A support plan waits for your review"), _(
-            "A client has sent their support plan for review. You find it in your work queue in Avain."
-        )
-    if kind == K.PLAN_RETURNED and audience == CLIENT:
-        return _("Your support plan has been returned"), _(
+# Subject and message of each kind for each audience; a meeting reminder's texts take the meeting's date.
+TEXTS = {
+    (K.PLAN_SUBMITTED, STAFF): (
+        gettext_lazy("A support plan waits for your review"),
+        gettext_lazy("A client has sent their support plan for review. You find it in your work queue in Avain."),
+    ),
+    (K.PLAN_RETURNED, CLIENT): (
+        gettext_lazy("Your support plan has been returned"),
+        gettext_lazy(
             "Your social worker has returned your support plan. Sign in to Avain to read the comments and correct the plan."
-        )
-    if kind == K.PLAN_RETURNED:
-        return _("A support plan you help with has been returned"), _(
+        ),
+    ),
+    (K.PLAN_RETURNED, DELEGATE): (
+        gettext_lazy("A support plan you help with has been returned"),
+        gettext_lazy(
             "The social worker has returned the support plan of a person you help in Avain. Sign in to Avain to read the comments."
-        )
-    if kind == K.PLAN_APPROVED and audience == STAFF:
-        return _("A support plan has been approved"), _(
+        ),
+    ),
+    (K.PLAN_APPROVED, STAFF): (
+        gettext_lazy("A support plan has been approved"),
+        gettext_lazy(
             "A support plan has been approved and the decision waits for you. You find it in your work queue in Avain."
-        )
-    if kind == K.PLAN_APPROVED:
-        return _("Your support plan has been approved"), _(
-            "Your support plan has been approved. Next your social worker makes the decision on your budget."
-        )
-    if kind == K.BUDGET_DECIDED and audience == CLIENT:
-        return _("The decision on your budget has been made"), _(
+        ),
+    ),
+    (K.PLAN_APPROVED, CLIENT): (
+        gettext_lazy("Your support plan has been approved"),
+        gettext_lazy("Your support plan has been approved. Next your social worker makes the decision on your budget."),
+    ),
+    (K.BUDGET_DECIDED, CLIENT): (
+        gettext_lazy("The decision on your budget has been made"),
+        gettext_lazy(
             "The decision on your personal budget has been made. Sign in to Avain to read the decision and see your budget."
-        )
-    if kind == K.BUDGET_DECIDED:
-        return _("A decision has been made"), _(
-            "The decision on the personal budget of a person you help in Avain has been made."
-        )
-    subject = _("Reminder: follow-up meeting on %(date)s") % {"date": meeting_date}
-    if audience == STAFF:
-        body = _("You have a follow-up meeting on %(date)s. Sign in to Avain to see the client and to record the outcome.")
-    elif audience == CLIENT:
-        body = _(
+        ),
+    ),
+    (K.BUDGET_DECIDED, DELEGATE): (
+        gettext_lazy("A decision has been made"),
+        gettext_lazy("The decision on the personal budget of a person you help in Avain has been made."),
+    ),
+    (K.MEETING_REMINDER, STAFF): (
+        gettext_lazy("Reminder: follow-up meeting on %(date)s"),
+        gettext_lazy(
+            "You have a follow-up meeting on %(date)s. Sign in to Avain to see the client and to record the outcome."
+        ),
+    ),
+    (K.MEETING_REMINDER, CLIENT): (
+        gettext_lazy("Reminder: follow-up meeting on %(date)s"),
+        gettext_lazy(
             "You have a follow-up meeting with your social worker on %(date)s. You talk about how your plan has worked. "
             "If the day does not suit you, contact your social worker."
-        )
-    else:
-        body = _("A person you help in Avain has a follow-up meeting with the social worker on %(date)s.")
-    return subject, body % {"date": meeting_date}
+        ),
+    ),
+    (K.MEETING_REMINDER, DELEGATE): (
+        gettext_lazy("Reminder: follow-up meeting on %(date)s"),
+        gettext_lazy("A person you help in Avain has a follow-up meeting with the social worker on %(date)s."),
+    ),
+}
+
+
+def _texts(kind: str, audience: str, meeting_date: str) -> tuple[str, str]:
+    """Subject and the message of one kind for one audience, in the active language."""
+    subject, body = TEXTS[kind, audience]
+    if kind == K.MEETING_REMINDER:
+        return str(subject) % {"date": meeting_date}, str(body) % {"date": meeting_date}
+    return str(subject), str(body)
 
 
 def compose(kind: str, recipient: Recipient, meeting_date: dt.date | None = None) -> tuple[str, str]:

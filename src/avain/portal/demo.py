@@ -324,7 +324,7 @@ def _service_menu(providers: dict[str, Provider], areas: list[Area], products: l
             where=product.where,
             when=product.when,
             accessibility=product.accessibility,
-            areas=[area for area in areas if provider.areas.filter(pk=area.pk).exists()] or areas,
+            areas=list(provider.areas.all()) or areas,
             languages=list(ServiceLanguage.objects.filter(code__in=product.languages)),
         )
         with clock.frozen_at(_at(at)):

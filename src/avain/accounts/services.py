@@ -1,139 +1,91 @@
-"""Every movement of money on a budget account. Entries are only ever added."""
+"""Opening a budget account. Other writes live beside it by business action: ``agreements.py``, ``posting.py``
+(invoices and receipts), ``invoices.py`` (acceptance, approval, rejection), ``payments.py``, ``funding.py``
+(instalments, moving money, closing). All of them move money only through ``ledger.post``."""
 
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.utils import formats
-from django.utils.translation import gettext as _
+from django.db import transaction
 
-from avain.catalogue.models import Provider
 from avain.core import clock
-from avain.core.money import ZERO, to_money
+from avain.core.money import round_money
 from avain.core.periods import Period
-from avain.planning.models import CaseStatus, HBCase, PlanLine
+from avain.planning.models import HBCase
 from avain.planning.services import record_decision
 
-from .models import BudgetAccount, EntryKind, Invoice, LedgerEntry
+from . import ledger
+from .models import BudgetAccount, EntryKind, FundingRule, Instalment, SubAccount
+
+
+def instalment_amount(planned: Decimal, number: int, count: int) -> Decimal:
+    """The ``number``-th of ``count`` instalments of ``planned`` euros. Each is the difference of two cumulative
+    amounts rounded once, so the instalments always add up to the planned amount exactly."""
+    return round_money(planned * number / count) - round_money(planned * (number - 1) / count)
+
+
+def instalment_due_dates(period: Period, count: int) -> list[dt.date]:
+    """The first instalment on the first day; the others spread evenly over the period."""
+    days = (period.end - period.start).days + 1
+    return [period.start + dt.timedelta(days=days * k // count) for k in range(count)]
 
 
 def grant_budget(*, case: HBCase, decided_by, period: Period) -> BudgetAccount:
-    """Make the decision and open the client's budget account with a grant on each plan line, in one transaction."""
+    """Make the decision and open the client's budget account, in one transaction: a sub-account per plan line, the
+    organiser's funding rule as it stands today, the instalment schedule and the grant of the first instalment."""
     with transaction.atomic():
         decision = record_decision(case=case, decided_by=decided_by, period=period)
+        rule = FundingRule.objects.filter(organiser_id=decision.organiser_id).first() or FundingRule()
         now = clock.now()
         account = BudgetAccount.objects.create(
-            organiser_id=decision.organiser_id, client_id=case.client_id, decision=decision, opened_at=now
+            organiser_id=decision.organiser_id,
+            client_id=case.client_id,
+            decision=decision,
+            opened_at=now,
+            period_start=decision.period_start,
+            period_end=decision.period_end,
+            instalments=rule.instalments,
+            rollover=rule.rollover,
+            no_receipt_allowance=rule.no_receipt_allowance,
+            claim_deadline_days=rule.claim_deadline_days,
+            client_acceptance=rule.client_acceptance,
+            staff_approval=rule.staff_approval,
+            warning_percent=rule.warning_percent,
         )
-        LedgerEntry.objects.bulk_create(
-            LedgerEntry(
+        subs = SubAccount.objects.bulk_create(
+            SubAccount(
                 organiser_id=account.organiser_id,
                 account=account,
                 plan_line=line,
-                kind=EntryKind.GRANT,
-                amount=line.amount,
-                at=now,
-                by=decided_by,
+                description=line.description,
+                planned=line.amount,
+                flexible=rule.lines_flexible,
             )
             for line in decision.plan.lines.all()
         )
+        schedule = Instalment.objects.bulk_create(
+            Instalment(organiser_id=account.organiser_id, account=account, number=k + 1, due_on=due)
+            for k, due in enumerate(instalment_due_dates(period, account.instalments))
+        )
+        release_instalment(account, schedule[0], subs, by=decided_by, at=now)
     return account
 
 
-def _money_text(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-
-
-def record_invoice(
-    *,
-    account: BudgetAccount,
-    provider: Provider,
-    invoice_number: str,
-    plan_line: PlanLine,
-    service_date: dt.date,
-    amount: Decimal,
-    recorded_by,
-) -> Invoice:
-    """Post a provider's invoice as spending on one plan line, if the line has the money left."""
-    invoice_number = invoice_number.strip()
-    if not invoice_number:
-        raise ValidationError(_("Give the invoice number."), code="no_invoice_number")
-    try:
-        amount = to_money(amount)
-    except ValueError:  # NaN, infinity or not a number at all
-        amount = ZERO
-    if amount <= 0:
-        raise ValidationError(_("The amount must be more than zero euros."), code="amount_not_positive")
-    if provider.organiser_id != account.organiser_id:
-        raise ValidationError(_("Choose one of your organiser's providers."), code="foreign_provider")
-    with transaction.atomic():
-        # The account row lock serialises every posting on this account: no two invoices can spend the same euro.
-        account = BudgetAccount.objects.select_for_update().select_related("decision").get(pk=account.pk)
-        decision = account.decision
-        # Locked too, so that the HB cannot be closed while this invoice is being posted.
-        if HBCase.objects.select_for_update().get(pk=decision.case_id).status == CaseStatus.CLOSED:
-            raise ValidationError(
-                _("This HB has been closed. No more invoices can be recorded on its account."), code="case_closed"
+def release_instalment(account: BudgetAccount, instalment: Instalment, subs: list[SubAccount], *, by, at) -> None:
+    """Grant one instalment on each open sub-account. Without rollover, what was left unused of the earlier
+    instalments is taken back first (an adjustment), so the client has this instalment's money and no more.
+    The caller holds the locks on ``subs``."""
+    count = account.instalments
+    postings = []
+    for sub in subs:
+        if not sub.is_open:
+            continue
+        if not account.rollover and instalment.number > 1 and sub.left > 0:
+            postings.append(
+                ledger.Posting(sub, EntryKind.ADJUSTMENT, -sub.left, memo="instalment not rolled over")
             )
-        if plan_line.plan_id != decision.plan_id:
-            raise ValidationError(_("Choose a line of the approved plan."), code="foreign_plan_line")
-        if not Period(decision.period_start, decision.period_end).contains(service_date):
-            raise ValidationError(
-                _("The service date must be within the budget period %(start)s–%(end)s."),
-                code="date_outside_period",
-                params={
-                    "start": formats.date_format(decision.period_start, "SHORT_DATE_FORMAT"),
-                    "end": formats.date_format(decision.period_end, "SHORT_DATE_FORMAT"),
-                },
-            )
-        if Invoice.objects.filter(
-            organiser_id=account.organiser_id, provider=provider, invoice_number=invoice_number
-        ).exists():
-            raise ValidationError(
-                _("Invoice %(number)s from %(provider)s has already been recorded."),
-                code="duplicate_invoice",
-                params={"number": invoice_number, "provider": provider.name},
-            )
-        left = (
-            LedgerEntry.objects.filter(account=account, plan_line=plan_line).aggregate(total=Sum("amount"))["total"]
-            or ZERO
-        )
-        if amount > left:
-            raise ValidationError(
-                _("Only %(left)s € is left for “%(line)s”; the invoice is %(amount)s €."),
-                code="insufficient_funds",
-                params={"left": _money_text(left), "line": plan_line.description, "amount": _money_text(amount)},
-            )
-        now = clock.now()
-        try:
-            with transaction.atomic():
-                invoice = Invoice.objects.create(
-                    organiser_id=account.organiser_id,
-                    account=account,
-                    provider=provider,
-                    invoice_number=invoice_number,
-                    plan_line=plan_line,
-                    service_date=service_date,
-                    amount=amount,
-                    recorded_by=recorded_by,
-                    recorded_at=now,
-                )
-        except IntegrityError:  # the same invoice posted at the same moment through another account
-            raise ValidationError(
-                _("Invoice %(number)s from %(provider)s has already been recorded."),
-                code="duplicate_invoice",
-                params={"number": invoice_number, "provider": provider.name},
-            ) from None
-        LedgerEntry.objects.create(
-            organiser_id=account.organiser_id,
-            account=account,
-            plan_line=plan_line,
-            kind=EntryKind.SPENDING,
-            amount=-amount,
-            invoice=invoice,
-            at=now,
-            by=recorded_by,
-        )
-    return invoice
+        amount = instalment_amount(sub.planned, instalment.number, count)
+        if amount > 0:
+            postings.append(ledger.Posting(sub, EntryKind.GRANT, amount, memo=f"instalment {instalment.number}/{count}"))
+    ledger.post(postings, by=by, at=at)
+    instalment.released_at = at
+    instalment.save(update_fields=["released_at"])

@@ -670,3 +670,57 @@ def refused(code: str, call, *args, **kwargs):
     assert error.value.code == code, error.value
     assert db_snapshot() == before
     return error.value
+
+
+def make_agreement(
+    account,
+    *,
+    line: int = 0,
+    provider=None,
+    unit_price: Decimal | str = "50.00",
+    quantity: Decimal | str | None = "10",
+    amount: Decimal | str | None = None,
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    made_by: User | None = None,
+):
+    """An agreement on the account's ``line``-th sub-account (in plan line order), committing its cap. The provider
+    is a new approved one unless given; validity is the whole budget period unless given."""
+    from avain.accounts.agreements import make_agreement as make
+
+    sub = account.sub_accounts.order_by("pk")[line]
+    return make(
+        sub_account=sub,
+        provider=provider or make_provider(account.organiser),
+        service=f"Palvelu {_next()}",
+        unit="kerta",
+        unit_price=Decimal(unit_price),
+        quantity=None if quantity is None else Decimal(quantity),
+        amount=None if amount is None else Decimal(amount),
+        valid_from=valid_from or account.period_start,
+        valid_until=valid_until or account.period_end,
+        made_by=made_by or account.decision.decided_by,
+    )
+
+
+def invoice_claim(agreement, *lines, number: str | None = None, iban: str | None = None, invoice_date=None):
+    """An invoice as a provider would send it under ``agreement``. Each of ``lines`` is (service date, quantity) at
+    the agreed price, or (service date, quantity, unit price, amount)."""
+    from avain.accounts.posting import InvoiceClaim, LineClaim
+    from avain.core.money import round_money
+
+    claim_lines = []
+    for n, spec in enumerate(lines, start=1):
+        date, quantity, *rest = spec
+        quantity = Decimal(quantity)
+        price = Decimal(rest[0]) if rest else agreement.unit_price
+        amount = Decimal(rest[1]) if len(rest) > 1 else round_money(quantity * price)
+        claim_lines.append(LineClaim(n, agreement.number, date, quantity, price, amount))
+    day = invoice_date or max(line.service_date for line in claim_lines)
+    return InvoiceClaim(
+        invoice_number=number or f"L-{_next()}",
+        invoice_date=day,
+        due_date=day + dt.timedelta(days=14),
+        payee_iban=iban or agreement.provider.iban,
+        lines=tuple(claim_lines),
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("my/<int:client_id>/account/", views.portal_account, name="portal_account"),
     path("cases/<int:case_id>/decision.pdf", views.case_decision_pdf, name="case_decision_pdf"),
     path("my/<int:client_id>/decision.pdf", views.portal_decision_pdf, name="portal_decision_pdf"),
+    # One module per area of the account, each with its own views module.
+    path("", include("avain.accounts.agreement_urls")),
+    path("", include("avain.accounts.receipt_urls")),
+    path("", include("avain.accounts.import_urls")),
+    path("", include("avain.accounts.payment_urls")),
+    path("", include("avain.accounts.funding_urls")),
+    path("", include("avain.accounts.statement_urls")),
 ]

@@ -1,0 +1,149 @@
+"""A Hypothesis state machine drives random sequences of money movements on one budget account through the real
+services and checks after every step that the stored totals equal the sums of the entries, that no line goes below
+zero unless an approved overspend allows it, and that the account agrees with a simple model kept beside it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from avain.accounts import ledger
+from avain.accounts.agreements import end_agreement, make_agreement
+from avain.accounts.models import AgreementStatus, FundingRule, InvoiceSource, SubAccount
+from avain.accounts.posting import InvoiceClaim, LineClaim, post_provider_invoices
+from avain.accounts.services import instalment_amount, release_instalment
+from avain.core.clock import frozen_at
+from avain.core.money import ZERO, round_money
+from avain.core.periods import Period
+from avain.testing import account_of, case_active, make_organiser, make_provider
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+OPENED = dt.datetime(2025, 1, 2, 9, 0, tzinfo=dt.UTC)
+LINES = [("Avustaja", Decimal("1800.00")), ("Harrastus", Decimal("1000.00")), ("Kuljetus", Decimal("155.55"))]
+
+prices = st.decimals(min_value=Decimal("0.05"), max_value=Decimal("400"), places=2)
+quantities = st.integers(min_value=1, max_value=12).map(Decimal)
+days = st.integers(min_value=0, max_value=364)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        organiser = make_organiser()
+        FundingRule.objects.create(organiser=organiser, instalments=4, rollover=True)
+        with frozen_at(OPENED):
+            self.account = account_of(case_active(organiser=organiser, period=PERIOD, plan_lines=LINES))
+        self.by = self.account.decision.decided_by
+        self.provider = make_provider(organiser)
+        self.subs = list(self.account.sub_accounts.order_by("pk"))
+        self.agreements = []
+        self.invoice_count = 0
+        # The model: what each line should have, in the buckets the account keeps.
+        self.expected = {sub.pk: {"granted": sub.granted, "committed": ZERO, "spent": ZERO} for sub in self.subs}
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    def _moment(self, day: int) -> dt.datetime:
+        return OPENED + dt.timedelta(days=day)
+
+    @rule(line=st.integers(0, len(LINES) - 1), price=prices, quantity=quantities, day=days)
+    def agree(self, line, price, quantity, day):
+        sub = SubAccount.objects.get(pk=self.subs[line].pk)
+        cap = round_money(price * quantity)
+        with frozen_at(self._moment(day)):
+            try:
+                agreement = make_agreement(
+                    sub_account=sub, provider=self.provider, service="Palvelu", unit="kerta", unit_price=price,
+                    quantity=quantity, amount=None, valid_from=PERIOD.start, valid_until=PERIOD.end, made_by=self.by,
+                )
+            except ValidationError as error:
+                assert error.code == "insufficient_funds" and cap > sub.left
+                return
+        assert cap <= sub.left
+        self.expected[sub.pk]["committed"] += cap
+        self.agreements.append(agreement)
+
+    @precondition(lambda self: self.agreements)
+    @rule(data=st.data(), quantity=quantities, over_price=st.booleans(), day=days)
+    def invoice(self, data, quantity, over_price, day):
+        agreement = data.draw(st.sampled_from(self.agreements))
+        agreement.refresh_from_db()
+        price = agreement.unit_price + (Decimal("0.01") if over_price else 0)
+        service_date = PERIOD.start + dt.timedelta(days=day)
+        amount = round_money(price * quantity)
+        self.invoice_count += 1
+        claim = InvoiceClaim(
+            invoice_number=f"S-{self.invoice_count}",
+            invoice_date=service_date,
+            due_date=service_date,
+            payee_iban=self.provider.iban,
+            lines=(LineClaim(1, agreement.number, service_date, quantity, price, amount),),
+        )
+        with frozen_at(self._moment(day) + dt.timedelta(days=1)):
+            result = post_provider_invoices(
+                provider=self.provider, claims=[claim], source=InvoiceSource.CSV, recorded_by=self.by
+            )
+        fits = (
+            agreement.status == AgreementStatus.ACTIVE
+            and not over_price
+            and agreement.used_quantity + quantity <= agreement.quantity
+        )
+        assert (result.lines_posted == 1) == fits, [p.code for p in result.problems]
+        if fits:
+            self.expected[agreement.sub_account_id]["committed"] -= amount
+            self.expected[agreement.sub_account_id]["spent"] += amount
+
+    @precondition(lambda self: self.agreements)
+    @rule(data=st.data())
+    def end(self, data):
+        agreement = data.draw(st.sampled_from(self.agreements))
+        agreement.refresh_from_db()
+        was_active = agreement.status == AgreementStatus.ACTIVE
+        end_agreement(agreement=agreement, ended_by=self.by)
+        if was_active:
+            self.expected[agreement.sub_account_id]["committed"] -= agreement.remaining
+
+    @rule(day=days)
+    def release_next_instalment(self, day):
+        instalment = self.account.instalment_schedule.filter(released_at__isnull=True).order_by("number").first()
+        if instalment is None:
+            return
+        with transaction.atomic():
+            subs = ledger.lock_sub_accounts(sub.pk for sub in self.subs)
+            release_instalment(self.account, instalment, list(subs.values()), by=self.by, at=self._moment(day))
+        for sub in self.subs:
+            self.expected[sub.pk]["granted"] += instalment_amount(sub.planned, instalment.number, 4)
+
+    @invariant()
+    def stored_totals_equal_the_entries(self):
+        assert ledger.verify(SubAccount.objects.filter(account=self.account)) == []
+
+    @invariant()
+    def no_line_below_zero_and_the_model_agrees(self):
+        for sub in SubAccount.objects.filter(account=self.account):
+            assert sub.left >= -sub.overspend_allowed
+            assert sub.committed >= 0 and sub.spent >= 0 and sub.paid <= sub.spent
+            expected = self.expected[sub.pk]
+            assert (sub.granted, sub.committed, sub.spent) == (
+                expected["granted"], expected["committed"], expected["spent"]
+            )
+
+
+def test_random_sequences_of_money_movements_keep_the_ledger_exact():
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )

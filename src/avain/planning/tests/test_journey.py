@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils import translation
 
-from avain.accounts.services import grant_budget, record_invoice
+from avain.accounts.models import InvoiceSource
+from avain.accounts.posting import post_provider_invoices
+from avain.accounts.services import grant_budget
 from avain.core.clock import frozen_at
 from avain.core.periods import Period
 from avain.organisations.models import Role
@@ -45,6 +47,8 @@ from avain.testing import (
     login_verified,
     make_client,
     make_organiser,
+    invoice_claim,
+    make_agreement,
     make_provider,
     make_staff,
     refused,
@@ -276,20 +280,18 @@ def test_only_a_budget_in_use_is_closed(status):
 
 
 def test_a_closed_account_takes_no_more_invoices_and_the_client_can_start_again():
-    case = case_active(period=PERIOD)
-    close_case(case=case, actor=case.worker, reason="Budjettikausi päättyi")
-    account = account_of(case)
-    refused(
-        "case_closed",
-        record_invoice,
-        account=account,
-        provider=make_provider(case.organiser),
-        invoice_number="2025-1",
-        plan_line=current_plan(case).lines.first(),
-        service_date=dt.date(2025, 6, 1),
-        amount=Decimal("10.00"),
-        recorded_by=case.worker,
-    )
+    with frozen_at(dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)):
+        case = case_active(period=PERIOD)
+        agreement = make_agreement(account_of(case))
+        close_case(case=case, actor=case.worker, reason="Budjettikausi päättyi")
+        result = post_provider_invoices(
+            provider=agreement.provider,
+            claims=[invoice_claim(agreement, (dt.date(2025, 2, 1), "1"))],
+            source=InvoiceSource.PORTAL,
+            recorded_by=case.worker,
+        )
+    assert [problem.code for problem in result.problems] == ["account_closed"]
+    assert result.invoices == []
     assert selectors.current_case(case.client) is None
     assert list(selectors.ended_cases(case.client)) == [HBCase.objects.get(pk=case.pk)]
     again = open_case(client=case.client, worker=case.worker, period=Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))

@@ -484,14 +484,14 @@ def test_the_model_refuses_to_change_the_answers_of_a_sent_version():
 def test_a_change_starts_from_the_approved_version_and_the_account_keeps_running():
     case = case_active(client=make_client(make_organiser(), login=True))
     approved = current_plan(case)
-    entries_before = list(LedgerEntry.objects.values_list("pk", "plan_line_id", "amount"))
+    entries_before = list(LedgerEntry.objects.values_list("pk", "sub_account__plan_line_id", "amount"))
     start_change(case=case, actor=case.client.user)
     case.refresh_from_db()
     assert case.status == S.CHANGE_PLANNING
     draft = current_plan(case)
     assert draft.status == PlanStatus.DRAFT and draft.based_on_id == approved.pk and draft.version == approved.version + 1
     assert [line.copied_from_id for line in draft.lines.all()] == [line.pk for line in approved.lines.all()]
-    assert list(LedgerEntry.objects.values_list("pk", "plan_line_id", "amount")) == entries_before
+    assert list(LedgerEntry.objects.values_list("pk", "sub_account__plan_line_id", "amount")) == entries_before
     assert account_of(case).decision.plan_id == approved.pk
 
 

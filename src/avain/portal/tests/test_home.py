@@ -1,11 +1,14 @@
 """Where each person lands: providers see only their own invoices, researchers only suppressed aggregates."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from avain.accounts.services import record_invoice
+from avain.accounts.models import InvoiceSource
+from avain.accounts.posting import post_provider_invoices
+from avain.core.clock import frozen_at
 from avain.organisations.models import Role
 from avain.planning.services import decline_hb
 from avain.testing import (
@@ -17,6 +20,8 @@ from avain.testing import (
     make_client,
     make_organiser,
     make_provider,
+    invoice_claim,
+    make_agreement,
     make_provider_contact,
     make_service,
     make_staff,
@@ -30,10 +35,15 @@ def test_a_provider_sees_its_own_invoices_and_nothing_of_the_clients_plan(client
     ours, theirs = make_provider(case.organiser, "Martat ry"), make_provider(case.organiser, "Toinen Oy")
     line = current_plan(case).lines.first()
     for provider, number in ((ours, "M-1"), (theirs, "T-1")):
-        record_invoice(
-            account=account_of(case), provider=provider, invoice_number=number, plan_line=line,
-            service_date=case.period_start, amount=Decimal("10.00"), recorded_by=case.worker,
-        )
+        with frozen_at(dt.datetime.combine(case.period_start, dt.time(12), tzinfo=dt.UTC)):
+            agreement = make_agreement(account_of(case), provider=provider)
+            posted = post_provider_invoices(
+                provider=provider,
+                claims=[invoice_claim(agreement, (case.period_start, "1"), number=number)],
+                source=InvoiceSource.PORTAL,
+                recorded_by=case.worker,
+            )
+        assert posted.problems == []
     client.force_login(make_provider_contact(ours))
     page = client.get(reverse("home")).content.decode()
     assert "M-1" in page

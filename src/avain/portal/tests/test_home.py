@@ -1,7 +1,6 @@
 """Where each person lands: providers see only their own invoices, researchers only suppressed aggregates."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse

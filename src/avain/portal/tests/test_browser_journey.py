@@ -6,18 +6,23 @@ and every page they see is checked with axe-core. The browser asks for English, 
 strings; the Finnish and Swedish messages are checked in test_bad_input.py.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from avain.accounts.models import LedgerEntry
+from avain.accounts.models import InvoiceSource
+from avain.accounts.posting import post_provider_invoices
+from avain.core import clock
 from avain.organisations.models import Role
 from avain.people.models import AccessLogEntry, CloseOne
 from avain.planning.models import CaseStatus, HBCase
 from avain.testing import (
     TEST_PASSWORD,
     current_plan,
+    invoice_claim,
+    make_agreement,
     make_assistant,
     make_client,
     make_organiser,
@@ -159,7 +164,8 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     a.get_by_role("button", name="Approve this plan version").click()
     check(a)
 
-    # --- The worker makes the decision; the account opens; the worker records a provider's invoice.
+    # --- The worker makes the decision; the account opens. An agreement and the provider's invoice follow (their
+    # pages are walked in accounts/tests/test_browser_agreements.py).
     w.goto(f"{base}/work/")
     w.get_by_role("link", name="Make the decision for Aino Asiakas").click()
     check(w)
@@ -167,14 +173,19 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     expect(w.get_by_role("heading", level=1)).to_have_text("Budget account")
     expect(w.get_by_test_id("granted")).to_have_text("3,400.50\u00a0€")
     check(w)
-    w.get_by_label("Provider").select_option(label=provider.name)
-    w.get_by_label("Invoice number").fill("2026-0042")
-    w.get_by_label("Plan line").select_option(label="Kotiapu Martoilta")
-    w.get_by_label("Service date").fill("2026-02-15")
-    w.get_by_label("Amount in euros").fill("123.45")
-    w.get_by_role("button", name="Record the invoice").click()
-    expect(w.locator(".messages")).to_contain_text("The invoice is recorded")
-    check(w)
+    account = HBCase.objects.get(client=aino).decision.account
+    line = [sub.description for sub in account.sub_accounts.order_by("pk")].index("Kotiapu Martoilta")
+    served = min(clock.today() - dt.timedelta(days=5), dt.date(2026, 12, 20))
+    agreement = make_agreement(
+        account, line=line, provider=provider, unit_price="123.45", quantity="1", valid_from=served, made_by=aino.user
+    )
+    posted = post_provider_invoices(
+        provider=provider,
+        claims=[invoice_claim(agreement, (served, "1"), number="2026-0042")],
+        source=InvoiceSource.PORTAL,
+        recorded_by=worker,
+    )
+    assert posted.problems == []
 
     # --- The client sees granted, spent and left, and who has looked at their data.
     c.goto(f"{base}/")
@@ -201,7 +212,7 @@ def test_the_hb_journey_end_to_end(live_server, new_page, assert_accessible):
     case = HBCase.objects.get(client=aino)
     assert case.status == CaseStatus.ACTIVE
     assert case.decision.amount == Decimal("3400.50")
-    assert sum(e.amount for e in LedgerEntry.objects.filter(account__decision__case=case)) == Decimal("3277.05")
+    assert sum(sub.left for sub in case.decision.account.sub_accounts.all()) == Decimal("3277.05")
     assert HBCase.objects.get(client__first_name="Olli").status == CaseStatus.DECLINED
     assert AccessLogEntry.objects.filter(client=aino, actor=worker).exists()
     # The first version was sent by the client, the corrected one by the assistant in her own name.

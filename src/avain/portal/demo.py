@@ -20,8 +20,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from avain.accounts import agreements, posting
 from avain.accounts import services as accounts_services
-from avain.accounts.models import BudgetAccount, Invoice
+from avain.accounts.models import BudgetAccount, Invoice, InvoiceSource
 from avain.catalogue import services as catalogue_services
 from avain.catalogue.languages import ensure_service_languages
 from avain.catalogue.models import (
@@ -389,17 +390,36 @@ def _grant(case: HBCase, worker, period: Period, at: str) -> BudgetAccount:
 
 
 def _invoice(account: BudgetAccount, provider: Provider, number: str, line_no: int, served: str, amount: str, by, at: str):
-    plan_line = list(account.decision.plan.lines.order_by("id"))[line_no]
+    """The client's agreement with the provider (room for twice this invoice, or what is left on the line), then the
+    provider's invoice under it."""
+    sub = account.sub_accounts.order_by("pk")[line_no]
+    price = Decimal(amount)
     with clock.frozen_at(_at(at)):
-        return accounts_services.record_invoice(
-            account=account,
+        agreement = agreements.make_agreement(
+            sub_account=sub,
             provider=provider,
-            invoice_number=number,
-            plan_line=plan_line,
-            service_date=_day(served),
-            amount=Decimal(amount),
-            recorded_by=by,
+            service=sub.description,
+            unit="",
+            unit_price=price,
+            quantity=Decimal(2) if 2 * price <= sub.left else Decimal(1),
+            amount=None,
+            valid_from=account.period_start,
+            valid_until=account.period_end,
+            made_by=account.client.user or by,
         )
+        day = _day(served)
+        claim = posting.InvoiceClaim(
+            invoice_number=number,
+            invoice_date=day,
+            due_date=day + dt.timedelta(days=14),
+            payee_iban=provider.iban,
+            lines=(posting.LineClaim(1, agreement.number, day, Decimal(1), price, price, sub.description),),
+        )
+        result = posting.post_provider_invoices(
+            provider=provider, claims=[claim], source=InvoiceSource.PORTAL, recorded_by=by
+        )
+    assert not result.problems, [problem.message() for problem in result.problems]
+    return result.invoices[0]
 
 
 def _change(case: HBCase, author, worker, at: dict[str, str], lines: list[tuple[str, str]], *, until: str) -> None:

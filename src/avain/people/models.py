@@ -129,10 +129,12 @@ class AccessLogEntry(models.Model):
         DECISION = "decision", _("decision")
         ACCOUNT = "account", _("budget account")
         INVOICE = "invoice", _("invoices")
+        AGREEMENT = "agreement", _("agreements with providers")
 
     class Grounds(models.TextChoices):
         CLIENT_RELATIONSHIP = "client_relationship", _("client relationship in the organiser's social services")
         DELEGATION = "delegation", _("permission given by the client")
+        AGREEMENT = "agreement", _("the client's agreement with the provider")
 
     actor_role = models.CharField(max_length=30)
     what = models.CharField(max_length=30, choices=What.choices)

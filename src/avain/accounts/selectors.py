@@ -1,45 +1,91 @@
+"""Reads of budget accounts, always scoped by organiser. Every function here costs a fixed number of queries, however
+many clients, entries or invoices there are: the totals are read from the sub-accounts' stored totals, never summed
+from the entries, and the only aggregate over entries (``monthly_spending``) uses the (account, at) index."""
+
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from avain.core.money import ZERO, money_sum
+from avain.core.money import ZERO, money_sum, round_money
 from avain.people.models import Client
 
-from .models import BudgetAccount, EntryKind, Invoice, LedgerEntry
+from .models import BudgetAccount, EntryKind, Instalment, Invoice, LedgerEntry, SubAccount
+from .services import instalment_amount
+
+INVOICES_SHOWN = 50
 
 
 @dataclass(frozen=True)
-class LineBalance:
+class LineTotals:
+    sub_account_id: int
     plan_line_id: int
     description: str
-    granted: Decimal
+    planned: Decimal  # the whole period's amount of the line, all instalments together
+    granted: Decimal  # granted so far
+    committed: Decimal
     spent: Decimal
+    paid: Decimal
+    is_open: bool
 
     @property
     def left(self) -> Decimal:
-        return self.granted - self.spent
+        return self.granted - self.committed - self.spent
+
+    @property
+    def planned_for_period(self) -> Decimal:
+        """What the line adds to the period's budget. A line closed by an approved change keeps only what it had
+        granted when its money moved to the new lines, so the moved money is not counted twice."""
+        return self.planned if self.is_open else self.granted
 
 
 @dataclass(frozen=True)
-class AccountBalance:
+class AccountOverview:
     account: BudgetAccount
-    lines: tuple[LineBalance, ...]
+    lines: tuple[LineTotals, ...]
+
+    def _total(self, name: str) -> Decimal:
+        return money_sum(getattr(line, name) for line in self.lines)
+
+    @property
+    def planned(self) -> Decimal:
+        return self._total("planned_for_period")
 
     @property
     def granted(self) -> Decimal:
-        return money_sum(line.granted for line in self.lines)
+        return self._total("granted")
+
+    @property
+    def committed(self) -> Decimal:
+        return self._total("committed")
 
     @property
     def spent(self) -> Decimal:
-        return money_sum(line.spent for line in self.lines)
+        return self._total("spent")
+
+    @property
+    def paid(self) -> Decimal:
+        return self._total("paid")
 
     @property
     def left(self) -> Decimal:
-        return self.granted - self.spent
+        return self._total("left")
+
+    @property
+    def unpaid(self) -> Decimal:
+        """Spent but not yet paid to the provider: invoices waiting for acceptance, approval or the bank."""
+        return self.spent - self.paid
+
+    @property
+    def in_instalments(self) -> bool:
+        return self.account.instalments > 1
 
 
 def account_for_client(client: Client) -> BudgetAccount | None:
+    """The client's newest budget account (a client may have had earlier budget periods)."""
     return (
         BudgetAccount.objects.filter(organiser_id=client.organiser_id, client=client)
         .select_related("decision")
@@ -48,39 +94,171 @@ def account_for_client(client: Client) -> BudgetAccount | None:
     )
 
 
-def account_balance(account: BudgetAccount) -> AccountBalance:
-    """Granted, spent and left per plan line, summed from the ledger in one query."""
-    rows = (
-        LedgerEntry.objects.filter(organiser_id=account.organiser_id, account=account)
-        .values("plan_line_id", "plan_line__description")
-        .annotate(
-            granted=Sum("amount", filter=Q(kind=EntryKind.GRANT)),
-            spending=Sum("amount", filter=~Q(kind=EntryKind.GRANT)),
-        )
-        .order_by("plan_line_id")
+def account_for_case(case) -> BudgetAccount | None:
+    """The account opened by the case's decision, with the decision, in one query."""
+    return (
+        BudgetAccount.objects.filter(organiser_id=case.organiser_id, decision__case=case)
+        .select_related("decision")
+        .first()
     )
-    return AccountBalance(
+
+
+def account_overview(account: BudgetAccount) -> AccountOverview:
+    """Granted, committed, spent, paid and left per plan line and in total, from the stored totals: one query."""
+    rows = SubAccount.objects.filter(organiser_id=account.organiser_id, account=account).order_by("pk")
+    return AccountOverview(
         account=account,
         lines=tuple(
-            LineBalance(
-                plan_line_id=row["plan_line_id"],
-                description=row["plan_line__description"],
-                granted=row["granted"] or ZERO,
-                spent=-(row["spending"] or ZERO),
+            LineTotals(
+                sub_account_id=row.pk,
+                plan_line_id=row.plan_line_id,
+                description=row.description,
+                planned=row.planned,
+                granted=row.granted,
+                committed=row.committed,
+                spent=row.spent,
+                paid=row.paid,
+                is_open=row.is_open,
             )
             for row in rows
         ),
     )
 
 
-def invoices_of(account: BudgetAccount):
-    return Invoice.objects.filter(organiser_id=account.organiser_id, account=account).select_related(
-        "provider", "plan_line"
+@dataclass(frozen=True)
+class InvoiceList:
+    invoices: list[Invoice]  # the newest first, at most INVOICES_SHOWN
+    count: int  # all of the account's invoices
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.invoices)
+
+
+def invoices_of(account: BudgetAccount, limit: int = INVOICES_SHOWN) -> InvoiceList:
+    """The account's newest invoices with their statuses and how many there are in all: two queries."""
+    queryset = Invoice.objects.filter(organiser_id=account.organiser_id, account=account)
+    invoices = list(
+        queryset.select_related("provider")
+        .only(
+            "invoice_number", "invoice_date", "due_date", "total", "status", "source", "payee_name",
+            "provider__name", "rejection_reason",
+        )
+        .order_by("-invoice_date", "-id")[:limit]
     )
+    count = len(invoices) if len(invoices) < limit else queryset.count()
+    return InvoiceList(invoices=invoices, count=count)
 
 
 def invoices_for_provider(provider):
-    """A provider's own invoices: amounts and dates only, nothing of the client's plan."""
-    return Invoice.objects.filter(organiser_id=provider.organiser_id, provider=provider).only(
-        "invoice_number", "service_date", "amount", "recorded_at"
+    """A provider's own invoices: amounts and dates only, nothing of the client's plan.
+
+    ``service_date`` and ``amount`` are the names the provider's home page has always shown; they are the invoice's
+    date and total."""
+    return (
+        Invoice.objects.filter(organiser_id=provider.organiser_id, provider=provider)
+        .only("invoice_number", "invoice_date", "total", "status", "recorded_at")
+        .annotate(service_date=F("invoice_date"), amount=F("total"))
+    )
+
+
+@dataclass(frozen=True)
+class MonthSpending:
+    month: dt.date  # the first day of the calendar month
+    spent: Decimal  # spending minus reversals posted in the month
+    pace: Decimal  # the planned total spread evenly over the period's days: this month's share
+
+    @property
+    def over_pace(self) -> bool:
+        return self.spent > self.pace
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _days_in(month: dt.date, start: dt.date, end: dt.date) -> int:
+    month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return max((min(month_end, end) - max(month, start)).days + 1, 0)
+
+
+def monthly_spending(account: BudgetAccount, planned_total: Decimal) -> list[MonthSpending]:
+    """Spending per calendar month of the period, in one aggregate query over the account's spending and reversal
+    entries (the (account, at) index). Months in the local time zone. Invoices posted after the period's end (for
+    services inside it) get months of their own after the period.
+
+    ``pace`` spreads ``planned_total`` evenly over the days of the period, so a month that is only partly inside it
+    gets its share; the paces add up to the planned total exactly (each is a difference of rounded running sums)."""
+    rows = (
+        LedgerEntry.objects.filter(
+            organiser_id=account.organiser_id,
+            account=account,
+            kind__in=[EntryKind.SPENDING, EntryKind.REVERSAL],
+        )
+        .annotate(month=TruncMonth("at"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+    spent = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+        spent[month.replace(day=1)] = spent.get(month.replace(day=1), ZERO) + row["total"]
+    start, end = account.period_start, account.period_end
+    last = max([end, *spent])
+    days_total = (end - start).days + 1
+    result, days_before = [], 0
+    for month in _month_starts(start, last):
+        days = _days_in(month, start, end)
+        pace = round_money(planned_total * (days_before + days) / days_total) - round_money(
+            planned_total * days_before / days_total
+        )
+        days_before += days
+        result.append(MonthSpending(month=month, spent=spent.get(month, ZERO), pace=pace))
+    return result
+
+
+def instalment_schedule(account: BudgetAccount) -> list[Instalment]:
+    """The account's instalments in order (at most 12): one query."""
+    return list(Instalment.objects.filter(organiser_id=account.organiser_id, account=account).order_by("number"))
+
+
+@dataclass(frozen=True)
+class NextInstalment:
+    number: int
+    count: int
+    due_on: dt.date
+    amount: Decimal
+
+
+def next_instalment(overview: AccountOverview, schedule: list[Instalment]) -> NextInstalment | None:
+    """The first instalment not yet released and what it will grant on the open lines; no query."""
+    pending = next((i for i in schedule if i.released_at is None), None)
+    if pending is None:
+        return None
+    count = overview.account.instalments
+    amount = money_sum(
+        instalment_amount(line.planned, pending.number, count) for line in overview.lines if line.is_open
+    )
+    return NextInstalment(number=pending.number, count=count, due_on=pending.due_on, amount=amount)
+
+
+def statement_entries(account: BudgetAccount):
+    """Every entry of the account in the order it was posted, with what a statement shows of its plan line, invoice
+    and agreement: one query over the (account, at) index, read in chunks."""
+    return (
+        LedgerEntry.objects.filter(organiser_id=account.organiser_id, account=account)
+        .select_related("sub_account", "invoice__provider", "agreement")
+        .only(
+            "at", "kind", "amount", "sub_account__description", "invoice__invoice_number", "invoice__source",
+            "invoice__provider__name", "agreement__number",
+        )
+        .order_by("at", "id")
+        .iterator(chunk_size=2000)
     )

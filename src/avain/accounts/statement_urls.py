@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import statement_views
+
+urlpatterns = [
+    path("my/<int:client_id>/account/statement.csv", statement_views.portal_statement_csv, name="portal_statement_csv"),
+    path("my/<int:client_id>/account/statement.xlsx", statement_views.portal_statement_xlsx, name="portal_statement_xlsx"),
+    path("cases/<int:case_id>/account/statement.csv", statement_views.case_statement_csv, name="case_statement_csv"),
+    path("cases/<int:case_id>/account/statement.xlsx", statement_views.case_statement_xlsx, name="case_statement_xlsx"),
+]

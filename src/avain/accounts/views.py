@@ -1,10 +1,15 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from avain.core import clock
+from avain.core.money import round_money
 from avain.core.periods import Period
 from avain.organisations.access import staff_required
 from avain.organisations.models import Role
@@ -18,7 +23,7 @@ from avain.planning.forms import PeriodForm
 from avain.planning.models import CaseStatus
 
 from . import selectors, services
-from .forms import InvoiceForm
+from .forecast import ForecastInput, forecast
 
 WHAT = AccessLogEntry.What
 
@@ -59,33 +64,102 @@ def case_decision(request, case_id: int):
     )
 
 
+# The monthly chart's drawing area, in SVG user units; the SVG scales to the page's width.
+CHART_WIDTH, CHART_HEIGHT = 720, 280
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 12, 40, 36
+
+
+def _spending_chart(months: list[selectors.MonthSpending]) -> dict:
+    """Where the bars (spent per month) and the even-pace line go. Drawn on the server, so it needs no JavaScript;
+    the same figures are in the table beside it for screen readers and for anyone who prefers numbers."""
+    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    top = max([m.spent for m in months] + [m.pace for m in months] + [Decimal(1)])
+    slot = Decimal(plot_width) / max(len(months), 1)
+    baseline = CHART_TOP + plot_height
+
+    def y_of(amount: Decimal) -> Decimal:
+        return round(baseline - max(amount, Decimal(0)) * plot_height / top, 1)
+
+    bars, pace = [], []
+    for k, month in enumerate(months):
+        x = CHART_LEFT + slot * k
+        y = y_of(month.spent)
+        bars.append(
+            {
+                "x": round(x + slot * Decimal("0.15"), 1),
+                "width": round(slot * Decimal("0.7"), 1),
+                "y": y,
+                "height": round(baseline - y, 1),
+                "label_x": round(x + slot / 2, 1),
+                "month": month.month,
+            }
+        )
+        pace.append(f"{'M' if k == 0 else 'L'}{round(x, 1)} {y_of(month.pace)} H{round(x + slot, 1)}")
+    ticks = [
+        {"y": y_of(top * share), "amount": round_money(top * share)}
+        for share in (Decimal(0), Decimal("0.5"), Decimal(1))
+    ]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - CHART_RIGHT,
+        "baseline": baseline,
+        "label_y": baseline + 22,
+        "bars": bars,
+        "pace_path": " ".join(pace),
+        "ticks": ticks,
+    }
+
+
+def _account_context(account) -> dict:
+    """Everything the account pages show, in a fixed number of queries however long the account's history is."""
+    overview = selectors.account_overview(account)
+    today = clock.today()
+    outlook = forecast(
+        ForecastInput(
+            period_start=account.period_start,
+            period_end=account.period_end,
+            today=today,
+            planned_total=overview.planned,
+            spent=overview.spent,
+            committed=overview.committed,
+            warning_percent=account.warning_percent,
+        )
+    )
+    months = selectors.monthly_spending(account, overview.planned)
+    schedule = selectors.instalment_schedule(account) if account.instalments > 1 else []
+    return {
+        "account": account,
+        "overview": overview,
+        "forecast": outlook,
+        "warnings": set(outlook.warnings),
+        "today": today,
+        "months": months,
+        "chart": _spending_chart(months),
+        "next_instalment": selectors.next_instalment(overview, schedule),
+        "invoice_list": selectors.invoices_of(account),
+        # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
+        "budget": planning_selectors.decision_budget_explanation(account.decision),
+    }
+
+
 @staff_required(*CLIENT_DATA_ROLES)
 def case_account(request, case_id: int):
     case = case_for_staff(request, case_id, WHAT.ACCOUNT)
-    account = getattr(getattr(case, "decision", None), "account", None)
+    account = selectors.account_for_case(case)
     if account is None:
         raise Http404
-    can_record = request.staff.role in (Role.SOCIAL_WORKER, Role.FINANCE) and case.status != CaseStatus.CLOSED
-    form = InvoiceForm(request.POST or None, account=account)
-    if request.method == "POST" and can_record and form.is_valid():
-        try:
-            services.record_invoice(account=account, recorded_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The invoice is recorded."))
-            return redirect("case_account", case.pk)
     return render(
         request,
         "accounts/case_account.html",
         {
             "case": case,
             "client": case.client,
-            "balance": selectors.account_balance(account),
-            "invoices": selectors.invoices_of(account),
-            "form": form if can_record else None,
-            # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
-            "budget": planning_selectors.decision_budget_explanation(account.decision),
+            **_account_context(account),
+            "statement_csv_url": reverse("case_statement_csv", args=[case.pk]),
+            "statement_xlsx_url": reverse("case_statement_xlsx", args=[case.pk]),
         },
     )
 
@@ -93,17 +167,14 @@ def case_account(request, case_id: int):
 @portal_access(WHAT.ACCOUNT)
 def portal_account(request, client):
     account = selectors.account_for_client(client)
-    return render(
-        request,
-        "accounts/portal_account.html",
-        {
-            "client": client,
-            "account": account,
-            "balance": selectors.account_balance(account) if account else None,
-            "invoices": selectors.invoices_of(account) if account else [],
-            "budget": planning_selectors.decision_budget_explanation(account.decision) if account else None,
-        },
-    )
+    context = {"client": client, "account": None}
+    if account is not None:
+        context.update(
+            _account_context(account),
+            statement_csv_url=reverse("portal_statement_csv", args=[client.pk]),
+            statement_xlsx_url=reverse("portal_statement_xlsx", args=[client.pk]),
+        )
+    return render(request, "accounts/portal_account.html", context)
 
 
 def _decision_pdf_response(decision) -> HttpResponse:

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from avain.accounts import agreements, posting
 from avain.accounts import services as accounts_services
-from avain.accounts.models import BudgetAccount, Invoice, InvoiceSource
+from avain.accounts.models import BudgetAccount, FundingRule, Invoice, InvoiceSource, PayerAccount
 from avain.catalogue import services as catalogue_services
 from avain.catalogue.languages import ensure_service_languages
 from avain.catalogue.models import (
@@ -721,6 +721,11 @@ def _load_eksote(users: _Users) -> None:
     eksote = Organiser.objects.create(
         code="eksote", name="Etelä-Karjalan hyvinvointialue (Eksote)", business_id=_business_id("3211485")
     )
+    # The whole budget at once; the client may move money between lines and spend 150 € a year without receipts.
+    FundingRule.objects.create(organiser=eksote, instalments=1, lines_flexible=True, no_receipt_allowance=Decimal("150.00"))
+    PayerAccount.objects.create(
+        organiser=eksote, name="Etelä-Karjalan hyvinvointialue", iban="FI2112345600000785", bic="NDEAFIHH"
+    )
     adults = Unit.objects.create(organiser=eksote, name="Aikuisten sosiaalityö")
     Unit.objects.create(organiser=eksote, name="Lapsiperheiden sosiaalityö")
     Unit.objects.create(organiser=eksote, name="Vammaispalvelut")
@@ -1159,6 +1164,11 @@ ERIK_PLAN = {
 def _load_vantaa(users: _Users) -> None:
     vantaa = Organiser.objects.create(
         code="vantaa", name="Vantaan ja Keravan hyvinvointialue", business_id=_business_id("3211492")
+    )
+    # Quarterly instalments, unused money rolling over; fixed lines.
+    FundingRule.objects.create(organiser=vantaa, instalments=4, rollover=True)
+    PayerAccount.objects.create(
+        organiser=vantaa, name="Vantaan ja Keravan hyvinvointialue", iban="FI5810171000000122", bic="OKOYFIHH"
     )
     adults = Unit.objects.create(organiser=vantaa, name="Aikuissosiaalityö")
     Unit.objects.create(organiser=vantaa, name="Perhesosiaalityö")

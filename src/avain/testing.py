@@ -724,3 +724,35 @@ def invoice_claim(agreement, *lines, number: str | None = None, iban: str | None
         payee_iban=iban or agreement.provider.iban,
         lines=tuple(claim_lines),
     )
+
+
+# The first bytes of a JPEG file and some padding: enough for the receipt checks, which look at the first bytes.
+RECEIPT_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)
+
+
+def make_receipt(account, *, amount: Decimal | str = "10.00", line: int = 0, purchase_date: dt.date | None = None, by=None):
+    """A client's receipt with a small JPEG file, claimed through :func:`avain.accounts.receipts.claim_receipt` on the
+    account's ``line``-th sub-account, dated today unless given. Claimed by the client, or, for a client with no
+    sign-in, by an HB assistant the client lets edit. The file goes to ``MEDIA_ROOT``: point it at a temporary
+    directory in the test (``settings.MEDIA_ROOT = tmp_path``)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from avain.accounts.receipts import claim_receipt
+    from avain.people.services import grant_delegation
+
+    client = account.client
+    if by is None:
+        by = client.user
+    if by is None:
+        by = make_assistant(account.organiser)
+        grant_delegation(client=client, user=by, access="edit")
+    return claim_receipt(
+        account=account,
+        sub_account=account.sub_accounts.order_by("pk")[line],
+        purchase_date=purchase_date or clock.today(),
+        amount=Decimal(amount),
+        description="Bussilippu",
+        payee_iban=valid_iban(_next()),
+        attachment=SimpleUploadedFile("kuitti.jpg", RECEIPT_JPEG, content_type="image/jpeg"),
+        claimed_by=by,
+    )

@@ -238,3 +238,14 @@ def test_the_funding_rules_approvals_decide_where_a_receipt_waits(account, accep
 
 def test_a_second_organisers_iban_is_fine_any_valid_iban_is(account):
     assert claim(account, payee_iban=valid_iban(77)).payee_iban == valid_iban(77)
+
+
+def test_the_shared_factory_claims_for_a_client_without_a_sign_in():
+    from avain.testing import make_receipt
+
+    with frozen_at(IN_MARCH):
+        receipt = make_receipt(account_of(case_active(period=PERIOD)))
+    assert (receipt.invoice_number, receipt.status, receipt.invoice_date) == (
+        "K-1", InvoiceStatus.AWAITING_APPROVAL, dt.date(2025, 3, 31)
+    )
+    assert receipt.accepted_by == receipt.recorded_by

@@ -88,15 +88,14 @@ def forecast(data: ForecastInput) -> Forecast:
         money_left = planned - spent
         # Whole days from today until the spending reaches the planned total; 0 when it already has.
         days = max(math.ceil(money_left / rate), 0) if money_left > 0 else 0
-        day = data.today + dt.timedelta(days=days)
-        if day < data.period_end:
-            runs_out_on = day
+        if days < (data.period_end - data.today).days:  # compared as a count: a far-off date may not exist
+            runs_out_on = data.today + dt.timedelta(days=days)
 
     used_percent = round_money(spent * 100 / planned) if planned > 0 else ZERO
 
     warnings = []
     if planned > 0:
-        if spent > 0 and used_percent >= data.warning_percent:
+        if spent > 0 and spent * 100 >= planned * data.warning_percent:  # exact, not the rounded percent
             warnings.append(WarningCode.THRESHOLD)
         if runs_out_on is not None:
             warnings.append(WarningCode.RUNS_OUT)

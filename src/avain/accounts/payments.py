@@ -374,7 +374,7 @@ def export_batch(*, batch: PaymentBatch, exported_by) -> PaymentBatch:
         file_batch = pain001.PaymentBatch(
             message_id=batch.message_id,
             created_at=now,
-            debtor_name=to_sepa_text(payer.name),
+            debtor_name=_sepa_text_lenient(payer.name, pain001.NAME_LENGTH),
             debtor_iban=payer.iban,
             debtor_bic=payer.bic,
             execution_date=batch.execution_date,

@@ -60,16 +60,27 @@ MAX_STORED_PARAM = 300  # how long any stored parameter of a problem may be
 IMPORT_MESSAGES = {
     # The file as a whole
     "file_empty": _("The file is empty."),
-    "file_too_large": _("The file is larger than %(limit_mb)s MB. Split it into smaller files and send them one at a time."),
+    "file_too_large": _(
+        "The file is larger than %(limit_mb)s MB. Split it into smaller files and send them one at a time."
+    ),
     "file_not_invoice": _(
         "The file is neither a Finvoice invoice (XML) nor a CSV file. If you made it in Excel, save it as "
         "“CSV UTF-8” and send it again."
     ),
-    "not_xml": _("The file is not complete, readable XML. It may have been cut short or damaged on the way. Send the whole file again."),
-    "xml_unsafe": _("The file declares a DTD or entities. For safety, invoice files with them are not accepted. Send the invoice without them."),
+    "not_xml": _(
+        "The file is not complete, readable XML. It may have been cut short or damaged on the way. "
+        "Send the whole file again."
+    ),
+    "xml_unsafe": _(
+        "The file declares a DTD or entities. For safety, invoice files with them are not accepted. "
+        "Send the invoice without them."
+    ),
     "not_finvoice": _("The file is XML but not a Finvoice invoice: its main element is “%(root)s”."),
     "unsupported_version": _("The invoice is Finvoice version “%(version)s”. Only Finvoice 3.0 is accepted."),
-    "seller_not_you": _("The invoice is from business ID %(found)s, but you send invoices for %(expected)s. Send only your own invoices."),
+    "seller_not_you": _(
+        "The invoice is from business ID %(found)s, but you send invoices for %(expected)s. "
+        "Send only your own invoices."
+    ),
     "currency_not_eur": _("The invoice is in %(currency)s. Only invoices in euros can be paid."),
     # The Finvoice invoice's own details
     "schema": _("The invoice does not follow the Finvoice 3.0 standard: %(detail)s"),
@@ -110,7 +121,9 @@ IMPORT_MESSAGES = {
     "number_too_large": _("%(field)s “%(value)s” is too large."),
     # The CSV file as a whole
     "csv_not_utf8": _("The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (comma delimited)”."),
-    "csv_unreadable": _("Line %(line)s cannot be read as CSV: check its quotation marks. Nothing in the file was imported."),
+    "csv_unreadable": _(
+        "Line %(line)s cannot be read as CSV: check its quotation marks. Nothing in the file was recorded."
+    ),
     "csv_no_header": _("The first line must name the columns: %(columns)s."),
     "csv_missing_columns": _("These columns are missing: %(columns)s."),
     "csv_unknown_columns": _("These columns are not known: %(columns)s. Check their spelling."),
@@ -125,7 +138,7 @@ IMPORT_MESSAGES = {
         "The line has %(found)s values, but the header has %(expected)s columns. If you separate values with "
         "commas, put numbers with a decimal comma in quotation marks."
     ),
-    "csv_bad_iban": _("The account “%(value)s” is not a valid IBAN."),
+    "csv_bad_iban": _("The bank account “%(value)s” is not a valid IBAN."),
     "csv_bad_reference": _("The payment reference “%(value)s” is not valid."),
     "csv_invoice_details_differ": _(
         "The lines of invoice %(number)s do not agree on its date, due date, account or reference. "

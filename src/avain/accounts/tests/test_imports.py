@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 from lxml import etree
 
 from avain.accounts import ledger
@@ -41,7 +42,6 @@ from avain.testing import (
     make_provider_contact,
     refused,
 )
-from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,8 @@ def problems(import_file) -> list[tuple]:
 
 
 def nothing_posted() -> bool:
-    return not (Invoice.objects.exists() or InvoiceLine.objects.exists() or LedgerEntry.objects.filter(invoice__isnull=False).exists())
+    spending = LedgerEntry.objects.filter(invoice__isnull=False)
+    return not (Invoice.objects.exists() or InvoiceLine.objects.exists() or spending.exists())
 
 
 # --- Finvoice ------------------------------------------------------------------------------------------------------

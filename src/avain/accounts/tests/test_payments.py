@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from lxml import etree
 
 from avain.accounts import ledger
@@ -497,3 +497,70 @@ def test_the_payer_account_is_checked_and_stored_compact(world):
 
     assert (payer.name, payer.iban, payer.bic) == ("Itä-Uusimaa", "FI4250001510000023", "OKOYFIHH")
     assert PayerAccount.objects.filter(organiser=organiser).count() == 1
+
+
+# --- At the same moment (PostgreSQL: real row locks) -------------------------------------------------------------
+
+
+def run_at_once(count, work):
+    """Run ``work(n)`` in ``count`` threads released together, each with its own connection; returns
+    (results, errors)."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    start = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(n):
+        try:
+            start.wait()
+            results.append(work(n))
+        except ValidationError as error:
+            errors.append(error.code)
+        except Exception as error:  # a deadlock or a constraint violation lands here and fails the test
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results, errors
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_batches_made_at_once_never_take_an_invoice_twice(world):
+    organiser, account, finance, a, b = world
+
+    def work(n):
+        with frozen_at(IN_MARCH):
+            return create_batch(organiser=organiser, execution_date=PAY_DAY, created_by=finance).pk
+
+    made, errors = run_at_once(6, work)
+
+    assert len(made) == 1 and errors == ["nothing_to_pay"] * 5
+    assert sorted(Payment.objects.values_list("invoice_id", "batch_id")) == [(a.pk, made[0]), (b.pk, made[0])]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_notification_sent_at_once_is_applied_once(world):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    data = bank_notification(batch)
+
+    records, errors = run_at_once(6, lambda n: imported(organiser, finance, data, filename=f"copy-{n}.xml").pk)
+
+    assert errors == [] and len(set(records)) == 1
+    assert LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).count() == 3
+    assert paid_totals(account) == [Decimal("250.00"), Decimal("40.00")]
+    assert ledger.verify() == []

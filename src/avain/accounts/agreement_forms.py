@@ -119,7 +119,7 @@ class InvoiceLineForm(forms.Form):
         if self.is_blank:
             return data
         for name in ("agreement", "service_date", "quantity"):
-            if name not in self.errors and not data.get(name):
+            if name not in self.errors and data.get(name) in (None, ""):  # a quantity of 0 is given: posting refuses it
                 self.add_error(name, forms.ValidationError(_("Fill this in, or leave the whole line empty."), code="required"))
         return data
 

@@ -191,3 +191,20 @@ def test_a_provider_of_another_organiser_sees_none_of_these(client, setting):
     response = _post(http, _invoice(lines=[{"agreement": agreement.number, "service_date": "2025-03-03", "quantity": "1"}]))
     assert "There is no agreement" in response.content.decode()
     assert not InvoiceLine.objects.exists() and Agreement.objects.get().used_amount == 0
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_provider_pages_answer_in_each_language(client, setting, language):
+    _, provider, agreement = setting
+    http = _signed_in(client, provider)
+    with frozen_at(IN_MARCH):
+        for name in ("provider_agreements", "provider_invoices", "provider_invoice_new"):
+            assert http.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language).status_code == 200
+        price = "40,00" if language in ("fi", "sv") else "40.00"
+        line = {"agreement": agreement.number, "service_date": "2025-03-03", "quantity": "1", "unit_price": price}
+        response = http.post(reverse("provider_invoice_new"), _invoice(lines=[line, {**line, "quantity": "0"}]),
+                             HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, response.content.decode()
+    assert Invoice.objects.get().total == Decimal("40.00")
+    failed = response.context["failed"]
+    assert [f["line"] for f in failed] == [2] and failed[0]["message"] in response.content.decode()

@@ -19,6 +19,7 @@ See docs/invoice-files.md for the CSV columns, the Finvoice elements read and ev
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -596,9 +597,11 @@ def _csv_row(line: int, values: list[str], index: dict[str, int], *, width: int,
         refuse("csv_too_many_values", found=len(values), expected=width)
         return None, problems
 
+    count = len(values)
+    cells = {name: values[position].strip() if position < count else "" for name, position in index.items()}
+
     def cell(name: str) -> str:
-        position = index.get(name)
-        return values[position].strip() if position is not None and position < len(values) else ""
+        return cells.get(name, "")
 
     for name in CSV_REQUIRED_COLUMNS:
         if not cell(name):
@@ -653,6 +656,7 @@ def _csv_row(line: int, values: list[str], index: dict[str, int], *, width: int,
     return _CsvRow(line, number, details, claim), []
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its invoice and due dates on every line
 def _csv_date(text: str) -> dt.date | None:
     match = _ISO_DATE.match(text)
     if match:
@@ -668,6 +672,7 @@ def _csv_date(text: str) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # and its prices and quantities
 def _csv_number(text: str) -> Decimal | None:
     compact = _SPACES.sub("", text)  # thousands may be grouped with spaces: 1 234,50
     if not _NUMBER.match(compact):

@@ -303,3 +303,16 @@ def test_other_organisers_staff_get_404_and_other_roles_403(client, case):
     assert not Agreement.objects.exists()
     assert not AccessLogEntry.objects.filter(client=case.client).exclude(actor=case.worker).exists()
     assert db_snapshot("accounts") == {k: v for k, v in before.items() if k.startswith("accounts.")}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_agreement_pages_answer_in_each_language(client, case, language):
+    with frozen_at(IN_MARCH):
+        agreement = make_agreement(account_of(case))
+    client.force_login(case.client.user)
+    base = reverse("portal_agreements", args=[case.client_id])
+    with frozen_at(IN_MARCH):
+        for url in (f"{base}?made={agreement.number}", f"{base}new/", f"{base}end/?number={agreement.number}", f"{base}end/"):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200, url
+            assert agreement.number in response.content.decode() or url.endswith("new/")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "avain.planning",
     "avain.accounts",
     "avain.followup",
+    "avain.evaluation",
     "avain.portal",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("avain.planning.urls")),
     path("", include("avain.accounts.urls")),
     path("", include("avain.followup.urls")),
+    path("", include("avain.evaluation.urls")),
     path("", include("avain.catalogue.urls")),
     # Demo only: the views answer 404 unless AVAIN_DEMO is on.
     path("demo/personas/", views.personas, name="personas"),

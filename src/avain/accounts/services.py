@@ -73,8 +73,26 @@ def grant_budget(*, case: HBCase, decided_by, period: Period) -> BudgetAccount:
 def release_instalment(account: BudgetAccount, instalment: Instalment, subs: list[SubAccount], *, by, at) -> None:
     """Grant one instalment on each open sub-account. Without rollover, what was left unused of the earlier
     instalments is taken back first (an adjustment), so the client has this instalment's money and no more.
-    The caller holds the locks on ``subs``."""
+    The caller holds the locks on ``subs``.
+
+    A line on the schedule gets ``instalment_amount``. A line opened by an approved change of the plan was granted,
+    at the change, its share of the money already released (``funding.apply_plan_change``), which need not be its
+    share of the schedule: the rest of its planned amount is spread evenly over the instalments still to come, so
+    its grants still add up to its planned amount exactly."""
+    from django.db.models import Sum  # kept local: this body is the only part of the module that needs them
+
+    from avain.core.money import ZERO
+
+    from .models import LedgerEntry
+
     count = account.instalments
+    remaining = count - instalment.number + 1
+    granted_so_far = dict(
+        LedgerEntry.objects.filter(sub_account_id__in=[sub.pk for sub in subs], kind=EntryKind.GRANT)
+        .values("sub_account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("sub_account_id", "total")
+    )
     postings = []
     for sub in subs:
         if not sub.is_open:
@@ -83,7 +101,12 @@ def release_instalment(account: BudgetAccount, instalment: Instalment, subs: lis
             postings.append(
                 ledger.Posting(sub, EntryKind.ADJUSTMENT, -sub.left, memo="instalment not rolled over")
             )
-        amount = instalment_amount(sub.planned, instalment.number, count)
+        so_far = granted_so_far.get(sub.pk) or ZERO
+        if so_far == round_money(sub.planned * (instalment.number - 1) / count):
+            amount = instalment_amount(sub.planned, instalment.number, count)
+        else:
+            rest = max(sub.planned - so_far, ZERO)
+            amount = rest - round_money(rest * (remaining - 1) / remaining)
         if amount > 0:
             postings.append(ledger.Posting(sub, EntryKind.GRANT, amount, memo=f"instalment {instalment.number}/{count}"))
     ledger.post(postings, by=by, at=at)

@@ -17,7 +17,7 @@ from avain.core.money import ZERO, money_sum, round_money, to_money
 from avain.core.periods import Period
 from avain.people.models import Client
 
-from . import journey, selectors
+from . import journey, selectors, signals
 from .calculation import MissingPrice
 from .explanation import BudgetComparison, BudgetExplanation, compare, to_snapshot
 from .models import (
@@ -579,6 +579,8 @@ def review_plan(
             plan.status, plan.approval_rule = PlanStatus.FORWARDED, rule
             plan.save(update_fields=["status", "approval_rule"])
         move_case(case=case, action=action, actor=reviewer, reason=reason)
+        if action == CaseAction.APPROVE_CHANGE_AT_REVIEW:
+            signals.plan_change_approved.send(sender=HBCase, case=case, actor=reviewer)
     return review
 
 
@@ -615,9 +617,13 @@ def _approve(plan: SupportPlan, case: HBCase, approver, *, meeting: ApprovalMeet
     plan.status = PlanStatus.APPROVED
     plan.save(update_fields=["status"])
     move_case(case=case, action=action, actor=approver)
-    return PlanApproval.objects.create(
+    approval = PlanApproval.objects.create(
         organiser_id=plan.organiser_id, plan=plan, approver=approver, at=clock.now(), rule=rule, meeting=meeting
     )
+    if action == CaseAction.APPROVE_CHANGE:
+        # The budget account moves onto the change's lines in this transaction (accounts.funding.apply_plan_change).
+        signals.plan_change_approved.send(sender=HBCase, case=case, actor=approver)
+    return approval
 
 
 def _check_waiting_for(plan: SupportPlan, meeting: ApprovalMeeting | None) -> str:
@@ -850,6 +856,10 @@ def decline_hb(*, client: Client, worker, reason: str) -> HBCase:
 
 def close_case(*, case: HBCase, actor, reason: str) -> HBCase:
     """End the HB: the budget period is over or the client no longer uses the budget. The reason is kept in the
-    case's history. The account stays readable but takes no more invoices (``accounts.services.record_invoice``), and
-    the client may later get a new HB case."""
-    return move_case(case=case, action=CaseAction.CLOSE, actor=actor, reason=reason)
+    case's history. The budget account is closed in the same transaction (``signals.case_closed``, received by
+    ``accounts.funding.close_account``): what is unused is released and the closing statement kept. The client may
+    later get a new HB case."""
+    with transaction.atomic():
+        closed = move_case(case=case, action=CaseAction.CLOSE, actor=actor, reason=reason)
+        signals.case_closed.send(sender=HBCase, case=closed, actor=actor)
+    return closed

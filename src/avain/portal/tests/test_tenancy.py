@@ -10,14 +10,21 @@ from avain.testing import (
     case_active,
     case_in_review,
     login_verified,
+    make_agreement,
     make_assistant,
     make_client,
     make_organiser,
     make_product,
+    make_receipt,
     make_staff,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _receipts_in_a_temporary_directory(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 def _patterns(resolvers=None, prefix=""):
@@ -33,14 +40,34 @@ def client_url_names(kwarg: str) -> list[str]:
     return sorted({p.name for p in _patterns() if kwarg in p.pattern.converters})
 
 
+def _account(organiser, kwargs):
+    """The budget account of the client or case in ``kwargs``, else any account of the organiser."""
+    from avain.accounts.models import BudgetAccount
+
+    accounts = BudgetAccount.objects.filter(organiser=organiser).order_by("pk")
+    if "client_id" in kwargs:
+        accounts = accounts.filter(client_id=kwargs["client_id"]) or accounts
+    if "case_id" in kwargs:
+        accounts = accounts.filter(decision__case_id=kwargs["case_id"]) or accounts
+    return accounts.first()
+
+
+# A real object of the organiser for each further kind of URL argument.
+_REAL_OBJECTS = {
+    "product_id": lambda organiser, kwargs: make_product(organiser).pk,
+    "invoice_id": lambda organiser, kwargs: make_receipt(_account(organiser, kwargs)).pk,
+    "agreement_id": lambda organiser, kwargs: make_agreement(_account(organiser, kwargs)).pk,
+}
+
+
 def _url(name: str, organiser, **kwargs) -> str:
     """The URL ``name`` with the given client or case and, for any further argument, a real object of
     ``organiser``. A new kind of argument fails here until it is added, so no URL goes unchecked."""
     pattern = next(p for p in _patterns() if p.name == name)
     for kwarg in set(pattern.pattern.converters) - set(kwargs):
-        if kwarg != "product_id":
+        if kwarg not in _REAL_OBJECTS:
             raise AssertionError(f"{name}: add a real {kwarg} to the tenancy test")
-        kwargs[kwarg] = make_product(organiser).pk
+        kwargs[kwarg] = _REAL_OBJECTS[kwarg](organiser, dict(kwargs))
     return reverse(name, kwargs=kwargs)
 
 

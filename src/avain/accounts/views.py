@@ -160,6 +160,11 @@ def case_account(request, case_id: int):
             **_account_context(account),
             "statement_csv_url": reverse("case_statement_csv", args=[case.pk]),
             "statement_xlsx_url": reverse("case_statement_xlsx", args=[case.pk]),
+            "account_links": [
+                {"url": reverse("case_agreements", args=[case.pk]), "label": _("Agreements with providers")}
+            ]
+            if request.staff.role == Role.SOCIAL_WORKER
+            else [],
         },
     )
 
@@ -173,6 +178,11 @@ def portal_account(request, client):
             _account_context(account),
             statement_csv_url=reverse("portal_statement_csv", args=[client.pk]),
             statement_xlsx_url=reverse("portal_statement_xlsx", args=[client.pk]),
+            account_links=[
+                {"url": reverse("portal_agreements", args=[client.pk]), "label": _("Agreements with providers")},
+                {"url": reverse("portal_invoices", args=[client.pk]), "label": _("Invoices and receipts")},
+                {"url": reverse("portal_receipt_new", args=[client.pk]), "label": _("Send a receipt")},
+            ],
         )
     return render(request, "accounts/portal_account.html", context)
 

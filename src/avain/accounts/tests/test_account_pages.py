@@ -146,6 +146,11 @@ def test_the_figures_on_both_pages_are_the_stored_totals_per_line_and_in_total(c
         assert by_testid(html, "paid") == euros(Decimal("0.00"))
         assert by_testid(html, "left") == euros(Decimal("1300.00"))
         assert 'data-testid="planned"' not in html  # one instalment: granted is the whole period's budget
+    # The account's other pages are linked from "What you can do".
+    actions = re.search(r'<ul data-testid="actions">(.*?)</ul>', client_html, re.S).group(1)
+    for name in ("portal_statement_csv", "portal_statement_xlsx", "portal_agreements", "portal_invoices"):
+        assert f'href="{reverse(name, args=[case.client_id])}"' in actions
+    assert f'href="{reverse("case_statement_csv", args=[case.pk])}"' in staff_html
 
 
 def test_the_monthly_table_is_the_spending_entries_by_month_against_an_even_pace(client, case):

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := AVAIN_DEMO=1 AVAIN_DEBUG=1
 
-.PHONY: install demo test lint messages serve
+.PHONY: install demo test lint messages serve bench
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,9 @@ test: install
 	$(PY) -m avain makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
 
 messages: install
 	cd src/avain && ../../$(PY) -m avain makemessages --no-obsolete -l fi -l sv -l en && ../../$(PY) -m avain compilemessages

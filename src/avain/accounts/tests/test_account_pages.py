@@ -243,6 +243,12 @@ def test_the_invoice_list_shows_statuses_and_says_when_only_the_newest_are_shown
     assert "52" in by_testid(html, "more-invoices")
 
 
+def test_a_providers_invoices_keep_the_date_and_amount_its_home_page_shows(case):
+    agreement = spend(account_of(case), [(dt.date(2025, 2, 10), "3")])
+    [invoice] = selectors.invoices_for_provider(agreement.provider)
+    assert (invoice.service_date, invoice.amount) == (dt.date(2025, 2, 10), Decimal("30.00"))
+
+
 def test_a_client_without_a_granted_budget_is_told_so(client):
     from avain.testing import case_approved
 

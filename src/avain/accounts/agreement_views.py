@@ -27,6 +27,7 @@ from avain.organisations.access import staff_required
 from avain.organisations.models import Role
 from avain.people.access import portal_access
 from avain.people.models import AccessLogEntry, Delegation
+from avain.people.services import log_list_access
 from avain.planning.access import case_for_staff
 
 from . import selectors
@@ -87,6 +88,7 @@ class ProviderAgreementRow:
     valid_until: object
     status: str
     client_name: str
+    client_id: int
 
     @property
     def remaining(self) -> Decimal:
@@ -114,11 +116,12 @@ def provider_agreement_rows(provider: Provider, *, active_only: bool = False) ->
         client_first=F("account__client__first_name"), client_initial=Substr("account__client__last_name", 1, 1)
     ).values(
         "number", "service", "unit", "unit_price", "quantity", "used_quantity", "cap", "used_amount",
-        "valid_from", "valid_until", "status", "client_first", "client_initial",
+        "valid_from", "valid_until", "status", "client_first", "client_initial", "account__client_id",
     ).order_by("status", "-valid_until", "number")
     return [
         ProviderAgreementRow(
             client_name=f"{row.pop('client_first')} {row.pop('client_initial')}.",
+            client_id=row.pop("account__client_id"),
             **row,
         )
         for row in rows
@@ -330,10 +333,25 @@ def case_agreement_end(request, case_id: int):
 
 @provider_required
 def provider_agreements(request):
+    rows = provider_agreement_rows(request.provider)
+    _log_provider_reads(request, rows)
     return render(
         request,
         "accounts/agreements/provider_agreements.html",
-        {"provider": request.provider, "agreements": provider_agreement_rows(request.provider)},
+        {"provider": request.provider, "agreements": rows},
+    )
+
+
+def _log_provider_reads(request, rows) -> None:
+    """The provider sees each client's first name and initial: one read per client shown, on the agreement's
+    grounds."""
+    log_list_access(
+        actor=request.user,
+        organiser_id=request.provider.organiser_id,
+        client_ids=[row.client_id for row in rows],
+        what=AccessLogEntry.What.AGREEMENT,
+        grounds=AccessLogEntry.Grounds.AGREEMENT,
+        actor_role="provider",
     )
 
 
@@ -377,6 +395,8 @@ def provider_invoice_new(request):
     what was posted and, for every line that was not, its number and why."""
     provider = request.provider
     active = provider_agreement_rows(provider, active_only=True)
+    if request.method == "GET":  # the choices name the clients; a POST re-reads what the provider has seen
+        _log_provider_reads(request, active)
     choices = [_agreement_choice(row) for row in active]
     head = InvoiceHeadForm(request.POST or None, initial=default_invoice_dates(clock.today()))
     lines = invoice_line_forms(request.POST or None, choices)

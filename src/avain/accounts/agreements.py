@@ -79,7 +79,7 @@ def make_agreement(
                 params={"left": _money_text(sub.left), "line": sub.description, "cap": _money_text(cap)},
             )
         now = clock.now()
-        for _attempt in range(5):
+        for _attempt in range(5):  # 31**8 numbers: a clash is rare, five in a row never happens in practice
             try:
                 with transaction.atomic():
                     agreement = Agreement.objects.create(
@@ -101,6 +101,8 @@ def make_agreement(
                 break
             except IntegrityError:  # the random number was taken: draw another
                 continue
+        else:
+            raise RuntimeError("no free agreement number after five draws")
         ledger.post([ledger.Posting(sub, EntryKind.COMMITMENT, cap, agreement_id=agreement.pk)], by=made_by, at=now)
     return agreement
 

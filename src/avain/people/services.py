@@ -52,6 +52,23 @@ def log_access(*, actor, client: Client, what: str, grounds: str, actor_role: st
     )
 
 
+def log_list_access(*, actor, organiser_id: int, client_ids, what: str, grounds: str, actor_role: str) -> None:
+    """Record one read per client shown on a list page, in one insert."""
+    now = clock.now()
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            organiser_id=organiser_id,
+            client_id=client_id,
+            actor=actor,
+            actor_role=actor_role,
+            what=what,
+            grounds=grounds,
+            at=now,
+        )
+        for client_id in sorted(set(client_ids))
+    )
+
+
 def _lock_client(client: Client) -> Client:
     """Lock the client's row: changes to who may help the client (grants, withdrawals, the network map) queue up
     behind each other, so a grant can never outlive the removal of the person it was given to."""

@@ -208,3 +208,16 @@ def test_the_provider_pages_answer_in_each_language(client, setting, language):
     assert Invoice.objects.get().total == Decimal("40.00")
     failed = response.context["failed"]
     assert [f["line"] for f in failed] == [2] and failed[0]["message"] in response.content.decode()
+
+
+def test_a_providers_reads_of_client_names_are_in_the_clients_access_log(client):
+    from avain.people.models import AccessLogEntry
+    from avain.testing import account_of, case_active, make_agreement, make_provider
+
+    account = account_of(case_active())
+    provider = make_provider(account.organiser)
+    make_agreement(account, provider=provider)
+    _signed_in(client, provider)
+    assert client.get(reverse("provider_agreements")).status_code == 200
+    entry = AccessLogEntry.objects.get(client=account.client, actor_role="provider")
+    assert (entry.what, entry.grounds) == (AccessLogEntry.What.AGREEMENT, AccessLogEntry.Grounds.AGREEMENT)

@@ -185,6 +185,7 @@ def main() -> int:
             "ceac_at_reference": float(ours.ceac[ref]),
         },
         "ratios": {"cea_vs_scipy": round(scipy_median / our_median, 1)},
+        "targets": {"cea_vs_scipy": {"min": 10}},
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
             "python": platform.python_version(),

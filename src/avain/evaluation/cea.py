@@ -22,10 +22,10 @@ willingness to pay for one point of effect.
 Bootstrap. Non-parametric, stratified by arm: each replicate resamples each arm's complete cases with replacement,
 as many as the arm has, keeping a person's cost and effect together. Random numbers come from a PCG64 ``Generator``
 derived from the recorded seed. The replicates are drawn in chunks; chunk k has its own stream (the k-th child of
-``SeedSequence(seed)``) and draws the intervention arm's row numbers (chunk × n₁, ``Generator.integers``) and then
-the control arm's (chunk × n₀), so chunks can run on several cores and the replicates still depend only on the
-seed and the chunk size. Intervals are percentile intervals with linear interpolation
-between order statistics. The acceptability curve gives, for each λ, the share of replicates with NMB*(λ) > 0.
+``SeedSequence(seed)``) and draws the intervention arm's row numbers (chunk × n₁) and then the control arm's
+(chunk × n₀) with ``Generator.integers``, so chunks can run on several cores and the replicates still depend only
+on the seed and the chunk size. Intervals are percentile intervals with linear interpolation between order
+statistics. The acceptability curve gives, for each λ, the share of replicates with NMB*(λ) > 0.
 """
 
 from __future__ import annotations

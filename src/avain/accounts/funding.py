@@ -139,11 +139,14 @@ def move_money(*, account: BudgetAccount, from_sub: SubAccount, to_sub: SubAccou
         )
 
 
-def allow_overspend(*, sub_account: SubAccount, amount, by) -> SubAccount:
+def allow_overspend(*, sub_account: SubAccount, amount, reason: str = "", by) -> SubAccount:
     """The social worker allows a line to go over what it was granted by at most ``amount`` (zero takes the
-    permission away). An allowance smaller than the line's overdraft today is refused: it would leave the line
-    overdrawn without permission."""
+    permission away), with the reason, kept with who gave it and when. An allowance smaller than the line's
+    overdraft today is refused: it would leave the line overdrawn without permission."""
     amount = _amount(amount, allow_zero=True)
+    reason = reason.strip()
+    if amount > 0 and not reason:
+        raise ValidationError(_("Write why the line may go over its money."), code="no_reason")
     with transaction.atomic():
         account = _locked_account(sub_account.account)
         _refuse_if_closed(account)
@@ -162,7 +165,10 @@ def allow_overspend(*, sub_account: SubAccount, amount, by) -> SubAccount:
                 params={"line": sub.description, "over": _money_text(overdrawn)},
             )
         sub.overspend_allowed = amount
-        sub.save(update_fields=["overspend_allowed"])
+        sub.overspend_reason = reason if amount > 0 else ""
+        sub.overspend_by = by
+        sub.overspend_at = clock.now()
+        sub.save(update_fields=["overspend_allowed", "overspend_reason", "overspend_by", "overspend_at"])
     return sub
 
 

@@ -34,6 +34,10 @@ class OverspendForm(forms.Form):
     amount = _amount_field(
         _("The line may go over its money by at most, in euros"), _("0 takes the permission away.")
     )
+    reason = forms.CharField(
+        label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text=_("Finance and the client's later workers read this."),
+    )
 
     def __init__(self, *args, sub_accounts, **kwargs):
         super().__init__(*args, **kwargs)

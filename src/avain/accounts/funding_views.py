@@ -104,6 +104,7 @@ def _move(request, client, account, place: Place):
 
 
 AMOUNT_ERRORS = {"amount_not_positive", "amount_too_precise", "more_than_left", "amount_negative", "overspend_in_use"}
+REASON_ERRORS = {"no_reason"}
 
 
 @portal_access(WHAT.ACCOUNT, edit=True)
@@ -135,10 +136,12 @@ def case_overspend(request, case_id: int):
                 funding.allow_overspend(
                     sub_account=overspend_form.cleaned_data["sub_account"],
                     amount=overspend_form.cleaned_data["amount"],
+                    reason=overspend_form.cleaned_data["reason"],
                     by=request.user,
                 )
             except ValidationError as error:
-                overspend_form.add_error("amount" if error.code in AMOUNT_ERRORS else None, error)
+                field = "amount" if error.code in AMOUNT_ERRORS else "reason" if error.code in REASON_ERRORS else None
+                overspend_form.add_error(field, error)
             else:
                 messages.success(request, _("The permission is saved."))
                 return redirect("case_overspend", case.pk)

@@ -109,6 +109,10 @@ class SubAccount(models.Model):
     flexible = models.BooleanField(default=False)
     is_open = models.BooleanField(default=True)  # False once an approved change moved its money to new lines
     overspend_allowed = MoneyField(default=0)
+    # Who allowed the overspend, when and why: a worker's decision that finance and audit must be able to read.
+    overspend_reason = models.TextField(blank=True)
+    overspend_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    overspend_at = models.DateTimeField(null=True, blank=True)
     granted = MoneyField(default=0)
     committed = MoneyField(default=0)
     spent = MoneyField(default=0)
@@ -127,6 +131,9 @@ class SubAccount(models.Model):
                 name="sub_account_buckets_not_negative",
             ),
             models.CheckConstraint(condition=Q(paid__lte=F("spent")), name="sub_account_paid_within_spent"),
+            models.CheckConstraint(
+                condition=Q(overspend_allowed=0) | ~Q(overspend_reason=""), name="sub_account_overspend_has_reason"
+            ),
         ]
 
     @property

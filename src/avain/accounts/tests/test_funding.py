@@ -218,11 +218,14 @@ def test_an_approved_overspend_lets_a_line_go_below_zero_as_far_as_allowed():
 
     with pytest.raises(IntegrityError):  # the database refuses to overdraw the line
         commit(D("1000.01"))
-    allow_overspend(sub_account=sub, amount=D("50.00"), by=case.worker)
+    refused("no_reason", allow_overspend, sub_account=sub, amount=D("50.00"), reason=" ", by=case.worker)
+    allow_overspend(sub_account=sub, amount=D("50.00"), reason="Kuljetukset kallistuivat", by=case.worker)
     commit(D("1050.00"))
+    permission = SubAccount.objects.get(pk=sub.pk)
+    assert (permission.overspend_reason, permission.overspend_by) == ("Kuljetukset kallistuivat", case.worker)
     assert SubAccount.objects.get(pk=sub.pk).left == D("-50.00")
     # The permission cannot go below what the line already uses of it.
-    refused("overspend_in_use", allow_overspend, sub_account=sub, amount=D("49.99"), by=case.worker)
+    refused("overspend_in_use", allow_overspend, sub_account=sub, amount=D("49.99"), reason="x", by=case.worker)
     refused("amount_negative", allow_overspend, sub_account=sub, amount=D("-1.00"), by=case.worker)
     refused("amount_too_precise", allow_overspend, sub_account=sub, amount=D("60.001"), by=case.worker)
     assert ledger.verify() == []
@@ -231,9 +234,10 @@ def test_an_approved_overspend_lets_a_line_go_below_zero_as_far_as_allowed():
 def test_zero_takes_the_overspend_permission_away():
     case, account = opened()
     sub = subs(account)[0]
-    allow_overspend(sub_account=sub, amount=D("20.00"), by=case.worker)
+    allow_overspend(sub_account=sub, amount=D("20.00"), reason="Lisätarve", by=case.worker)
     allow_overspend(sub_account=sub, amount=D("0"), by=case.worker)
-    assert SubAccount.objects.get(pk=sub.pk).overspend_allowed == ZERO
+    sub = SubAccount.objects.get(pk=sub.pk)
+    assert (sub.overspend_allowed, sub.overspend_reason) == (ZERO, "")
 
 
 # --- Closing --------------------------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_the_worker_moves_money_and_sets_the_permissions_of_a_line(client, flexi
     first, second = lines(account)
     url = reverse("case_overspend", args=[case.pk])
     assert client.get(url, **EN).status_code == 200
-    response = client.post(url, {"action": "overspend", "over-sub_account": first.pk, "over-amount": "25"}, **EN)
+    response = client.post(url, {"action": "overspend", "over-sub_account": first.pk, "over-amount": "25", "over-reason": "Lisäkäynnit"}, **EN)
     assert response.status_code == 302
     response = client.post(url, {"action": "flexible", "flex-sub_account": second.pk, "flex-flexible": "0"}, **EN)
     assert response.status_code == 302

@@ -178,7 +178,7 @@ def test_money_must_be_left_on_the_line_unless_the_worker_allowed_an_overspend(a
     sub = first_line(account)
     claim(account, amount=Decimal("1800.00"))
     refused("insufficient_funds", claim, account, amount=Decimal("0.01"))
-    SubAccount.objects.filter(pk=sub.pk).update(overspend_allowed=Decimal("10.00"))
+    SubAccount.objects.filter(pk=sub.pk).update(overspend_allowed=Decimal("10.00"), overspend_reason="Lisätarve")
     claim(account, amount=Decimal("10.00"))
     refused("insufficient_funds", claim, account, amount=Decimal("0.01"))
     assert totals(sub)[2:] == (Decimal("1810.00"), Decimal("-10.00"))

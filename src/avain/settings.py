@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "avain.accounts",
     "avain.followup",
     "avain.evaluation",
+    "avain.timeuse",
+    "avain.feedback",
+    "avain.research",
     "avain.portal",
 ]
 

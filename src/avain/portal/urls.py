@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("avain.accounts.urls")),
     path("", include("avain.followup.urls")),
     path("", include("avain.evaluation.urls")),
+    path("", include("avain.timeuse.urls")),
+    path("", include("avain.feedback.urls")),
+    path("", include("avain.research.urls")),
     path("", include("avain.catalogue.urls")),
     # Demo only: the views answer 404 unless AVAIN_DEMO is on.
     path("demo/personas/", views.personas, name="personas"),

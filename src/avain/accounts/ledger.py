@@ -1,8 +1,8 @@
 """The one way money moves on a budget account: add entries and update the sub-accounts' stored totals with them.
 
 Callers lock what they change first (:func:`lock_sub_accounts`, always in id order, so that two postings never wait
-for each other in a circle) and then call :func:`post` inside the same transaction. ``post`` is set-based: one insert
-of the entries and one update of the totals per call, however many entries, so bulk imports stay fast.
+for each other in a circle) and then call :func:`post` inside the same transaction. ``post`` is set-based: the same few
+queries per call (see :mod:`.bulk`), however many entries, so bulk imports stay fast.
 The database's check constraints on ``SubAccount`` are the last safety net: a posting that would overdraw a line is
 refused by the database even if a check above it were wrong.
 """
@@ -12,11 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Q, Sum
 
 from avain.core.money import ZERO
 
+from . import bulk
 from .models import BUCKET_OF_KIND, EntryKind, LedgerEntry, SubAccount
 
 BUCKETS = ("granted", "committed", "spent", "paid")
@@ -40,67 +40,47 @@ def lock_sub_accounts(ids) -> dict[int, SubAccount]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    rows = SubAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    rows = SubAccount.objects.select_for_update().filter(bulk.any_of("pk", ids)).order_by("pk")
     return {row.pk: row for row in rows}
 
 
-def post(postings: list[Posting], *, by, at: dt.datetime) -> list[LedgerEntry]:
-    """Add the entries and move each sub-account's stored totals by them, in memory and in the database.
+ENTRY_FIELDS = (
+    "organiser_id", "account_id", "sub_account_id", "kind", "amount", "invoice_id", "agreement_id", "payment_id",
+    "memo", "at", "by_id",
+)
+
+
+def post(postings: list[Posting], *, by, at: dt.datetime) -> list[int]:
+    """Add the entries and move each sub-account's stored totals by them, in memory and in the database. Returns
+    the new entries' ids, in the order of ``postings``.
 
     The sub-accounts must be locked by the caller in the current transaction; their in-memory totals are updated too,
     so a caller that posts in several steps keeps checking against the right figures."""
     if not postings:
         return []
     by_id = getattr(by, "pk", by)
-    entries = [
-        LedgerEntry(
-            organiser_id=p.sub_account.organiser_id,
-            account_id=p.sub_account.account_id,
-            sub_account_id=p.sub_account.pk,
-            kind=p.kind,
-            amount=p.amount,
-            invoice_id=p.invoice_id,
-            agreement_id=p.agreement_id,
-            payment_id=p.payment_id,
-            memo=p.memo,
-            at=at,
-            by_id=by_id,
-        )
-        for p in postings
-    ]
-    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+    ids = bulk.insert(
+        LedgerEntry,
+        ENTRY_FIELDS,
+        [
+            (
+                p.sub_account.organiser_id, p.sub_account.account_id, p.sub_account.pk, p.kind, p.amount,
+                p.invoice_id, p.agreement_id, p.payment_id, p.memo, at, by_id,
+            )
+            for p in postings
+        ],
+    )
     deltas: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
     sub_accounts: dict[int, SubAccount] = {}
     for p in postings:
         deltas[p.sub_account.pk][BUCKET_OF_KIND[p.kind]] += p.amount
         sub_accounts[p.sub_account.pk] = p.sub_account
-    _apply_deltas(deltas)
+    bulk.update(SubAccount, BUCKETS, [(pk, *(delta[b] for b in BUCKETS)) for pk, delta in deltas.items()], add=True)
     for pk, delta in deltas.items():
         sub = sub_accounts[pk]
         for bucket in BUCKETS:
             setattr(sub, bucket, getattr(sub, bucket) + delta[bucket])
-    return entries
-
-
-def _apply_deltas(deltas: dict[int, dict[str, Decimal]]) -> None:
-    """One UPDATE for all sub-accounts on PostgreSQL; one per sub-account elsewhere. Amounts are whole cents."""
-    cents = {pk: [int(delta[b].scaleb(2)) for b in BUCKETS] for pk, delta in deltas.items()}
-    table = SubAccount._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} AS s SET granted = s.granted + d.g, committed = s.committed + d.c, "
-                "spent = s.spent + d.s, paid = s.paid + d.p "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS d(id, g, c, s, p) "
-                "WHERE s.id = d.id",
-                [list(cents), *([c[i] for c in cents.values()] for i in range(4))],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET granted = granted + %s, committed = committed + %s, spent = spent + %s, "
-                "paid = paid + %s WHERE id = %s",
-                [(*c, pk) for pk, c in cents.items()],
-            )
+    return ids
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ from avain.catalogue.models import Provider
 from avain.core import clock
 from avain.core.money import ZERO, money_sum, round_money
 
-from . import ledger
+from . import bulk, ledger
 from .models import (
     AccountStatus,
     Agreement,
@@ -58,6 +59,18 @@ PROBLEM_MESSAGES = {
     "over_agreement": _("Agreement %(agreement)s has %(left)s € left; the line is %(amount)s €."),
     "iban_not_agreed": _("The account %(iban)s is not the account you registered. Payments go only to the registered account."),
 }
+
+# The columns written for a posted invoice and line; the model defaults fill the rest.
+INVOICE_FIELDS = (
+    "organiser_id", "account_id", "provider_id", "source", "import_file_id", "invoice_number", "invoice_date",
+    "due_date", "payee_name", "payee_iban", "reference", "total", "status", "recorded_by_id", "recorded_at",
+)
+LINE_FIELDS = (
+    "organiser_id", "invoice_id", "sub_account_id", "agreement_id", "line_number", "service_date", "description",
+    "quantity", "unit_price", "amount",
+)
+ACCOUNT_FIELDS = tuple(f.attname for f in BudgetAccount._meta.concrete_fields)
+AGREEMENT_FIELDS = tuple(f.attname for f in Agreement._meta.concrete_fields)
 
 
 @dataclass(frozen=True)
@@ -99,14 +112,20 @@ class InvoiceClaim:
     reference: str = ""
 
 
-@dataclass
 class PostingResult:
-    invoices: list[Invoice]
-    problems: list[Problem]
+    """The invoices posted (each with its ``posted_lines``) and the problems of the lines refused.
 
-    @property
-    def lines_posted(self) -> int:
-        return sum(len(invoice.posted_lines) for invoice in self.invoices)
+    ``invoices`` are made into model objects on first use only: an import of 200 000 lines needs the counts, a page
+    that shows the invoice needs the objects."""
+
+    def __init__(self, problems: list[Problem], lines_posted: int = 0, make_invoices=list):
+        self.problems = problems
+        self.lines_posted = lines_posted
+        self._make_invoices = make_invoices
+
+    @cached_property
+    def invoices(self) -> list[Invoice]:
+        return self._make_invoices()
 
 
 def _date(value: dt.date) -> str:
@@ -145,7 +164,7 @@ def post_provider_invoices(
     # Invoices that cannot be posted at all: no number, repeated in this sending, or sent before.
     numbers = [claim.invoice_number.strip() for claim in claims]
     already = set(
-        Invoice.objects.filter(organiser_id=organiser_id, provider=provider, invoice_number__in=set(numbers))
+        Invoice.objects.filter(bulk.any_of("invoice_number", set(numbers)), organiser_id=organiser_id, provider=provider)
         .values_list("invoice_number", flat=True)
     )
     seen: set[str] = set()
@@ -167,92 +186,85 @@ def post_provider_invoices(
     agreement_numbers = {line.agreement_number.strip() for _, claim in postable for line in claim.lines}
     with transaction.atomic():
         found = list(
-            Agreement.objects.filter(organiser_id=organiser_id, provider=provider, number__in=agreement_numbers)
+            Agreement.objects.filter(bulk.any_of("number", agreement_numbers), organiser_id=organiser_id, provider=provider)
             .values_list("pk", "account_id")
         )
+        # Plain rows rather than model objects: a file may touch 20 000 accounts and agreements.
         accounts = {
-            account.pk: account
+            account.id: account
             for account in BudgetAccount.objects.select_for_update()
-            .filter(pk__in={account_id for _, account_id in found})
+            .filter(bulk.any_of("pk", {account_id for _, account_id in found}))
             .order_by("pk")
+            .values_list(*ACCOUNT_FIELDS, named=True)
         }
         agreements = {
             agreement.number: agreement
             for agreement in Agreement.objects.select_for_update()
-            .filter(pk__in=[pk for pk, _ in found])
+            .filter(bulk.any_of("pk", [pk for pk, _ in found]))
             .order_by("pk")
+            .values_list(*AGREEMENT_FIELDS, named=True)
         }
         subs = ledger.lock_sub_accounts(agreement.sub_account_id for agreement in agreements.values())
 
         now = clock.now()
-        invoices: list[Invoice] = []
-        lines: list[InvoiceLine] = []
-        used: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])  # agreement pk → [amount, quantity]
+        iban = provider.iban.replace(" ", "").upper()
+        accepted: list[tuple[str, InvoiceClaim, object, list]] = []  # (number, claim, account, [(agreement, line)])
+        used: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])  # agreement id → [amount, quantity]
         for number, claim in postable:
-            invoice = None
-            invoice_lines: list[InvoiceLine] = []
+            account = None
+            invoice_lines = []
+            payee_ok = claim.payee_iban.replace(" ", "").upper() == iban
             for claim_line in claim.lines:
                 agreement = agreements.get(claim_line.agreement_number.strip())
-                code, params = _check_line(claim, claim_line, agreement, accounts, provider, today)
-                if code is None and invoice is not None and invoice.account_id != agreement.account_id:
+                code, params = _check_line(claim, claim_line, agreement, accounts, payee_ok, today)
+                if code is None and account is not None and account.id != agreement.account_id:
                     code, params = "mixed_clients", {}
                 if code is None:
-                    code, params = _check_agreement_room(claim_line, agreement, used[agreement.pk])
+                    code, params = _check_agreement_room(claim_line, agreement, used[agreement.id])
                 if code is not None:
                     refuse(claim_line.line, code, **params)
                     continue
-                used[agreement.pk][0] += claim_line.amount
-                used[agreement.pk][1] += claim_line.quantity
-                if invoice is None:
-                    account = accounts[agreement.account_id]
-                    invoice = Invoice(
-                        organiser_id=organiser_id,
-                        account=account,
-                        provider=provider,
-                        source=source,
-                        import_file=import_file,
-                        invoice_number=number,
-                        invoice_date=claim.invoice_date,
-                        due_date=claim.due_date,
-                        payee_name=provider.name,
-                        payee_iban=provider.iban,
-                        reference=claim.reference,
-                        total=ZERO,
-                        status=initial_status(account),
-                        recorded_by=recorded_by,
-                        recorded_at=now,
-                    )
-                invoice_lines.append(
-                    InvoiceLine(
-                        organiser_id=organiser_id,
-                        sub_account_id=agreement.sub_account_id,
-                        agreement=agreement,
-                        line_number=claim_line.line,
-                        service_date=claim_line.service_date,
-                        description=claim_line.description[:200],
-                        quantity=claim_line.quantity,
-                        unit_price=claim_line.unit_price,
-                        amount=claim_line.amount,
-                    )
-                )
-            if invoice is not None:
-                invoice.total = money_sum(line.amount for line in invoice_lines)
-                invoice.posted_lines = invoice_lines
-                invoices.append(invoice)
-                lines.extend(invoice_lines)
+                use = used[agreement.id]
+                use[0] += claim_line.amount
+                use[1] += claim_line.quantity
+                account = accounts[agreement.account_id]
+                invoice_lines.append((agreement, claim_line))
+            if invoice_lines:
+                accepted.append((number, claim, account, invoice_lines))
 
-        Invoice.objects.bulk_create(invoices, batch_size=5000)
-        for invoice in invoices:
-            for line in invoice.posted_lines:
-                line.invoice_id = invoice.pk
-        InvoiceLine.objects.bulk_create(lines, batch_size=5000)
-        ledger.post(_spending_postings(invoices, subs), by=recorded_by, at=now)
+        import_file_id = import_file.pk if import_file is not None else None
+        invoice_rows = [
+            (
+                organiser_id, account.id, provider.pk, source, import_file_id, number, claim.invoice_date,
+                claim.due_date, provider.name, provider.iban, claim.reference,
+                money_sum(line.amount for _, line in invoice_lines), initial_status(account), recorded_by.pk, now,
+            )
+            for number, claim, account, invoice_lines in accepted
+        ]
+        invoice_ids = bulk.insert(Invoice, INVOICE_FIELDS, invoice_rows)
+        line_rows = [
+            (
+                organiser_id, invoice_id, agreement.sub_account_id, agreement.id, line.line, line.service_date,
+                line.description[:200], line.quantity, line.unit_price, line.amount,
+            )
+            for invoice_id, (_, _, _, invoice_lines) in zip(invoice_ids, accepted, strict=True)
+            for agreement, line in invoice_lines
+        ]
+        line_ids = bulk.insert(InvoiceLine, LINE_FIELDS, line_rows)
+        ledger.post(_spending_postings(invoice_ids, accepted, subs), by=recorded_by, at=now)
         _record_agreement_use(agreements, used)
-    return PostingResult(invoices=invoices, problems=problems)
+
+    def make_invoices() -> list[Invoice]:
+        return _invoice_objects(
+            provider, import_file, recorded_by, accounts, agreements, invoice_ids, invoice_rows, line_ids, line_rows
+        )
+
+    return PostingResult(problems, lines_posted=len(line_rows), make_invoices=make_invoices)
 
 
-def _check_line(claim, claim_line: LineClaim, agreement, accounts, provider, today) -> tuple[str | None, dict]:
-    """The checks that need nothing but the line, its agreement and its account."""
+def _check_line(claim, claim_line: LineClaim, agreement, accounts, payee_ok: bool, today) -> tuple[str | None, dict]:
+    """The checks that need nothing but the line, its agreement and its account (``payee_ok``: the invoice is to
+    be paid to the provider's registered account)."""
     if agreement is None:
         return "unknown_agreement", {"agreement": claim_line.agreement_number.strip()}
     account = accounts[agreement.account_id]
@@ -261,7 +273,7 @@ def _check_line(claim, claim_line: LineClaim, agreement, accounts, provider, tod
         return "account_closed", {"agreement": agreement.number}
     if agreement.status != AgreementStatus.ACTIVE:
         return "agreement_ended", {"agreement": agreement.number}
-    if claim.payee_iban.replace(" ", "").upper() != provider.iban.replace(" ", "").upper():
+    if not payee_ok:
         return "iban_not_agreed", {"iban": claim.payee_iban}
     if date > today:
         return "date_in_future", {"date": _date(date)}
@@ -293,7 +305,7 @@ def _check_line(claim, claim_line: LineClaim, agreement, accounts, provider, tod
     return None, {}
 
 
-def _check_agreement_room(claim_line: LineClaim, agreement: Agreement, used_now) -> tuple[str | None, dict]:
+def _check_agreement_room(claim_line: LineClaim, agreement, used_now) -> tuple[str | None, dict]:
     """What is left of the agreement after the lines already accepted from this sending."""
     if agreement.quantity is not None:
         left = agreement.quantity - agreement.used_quantity - used_now[1]
@@ -303,7 +315,7 @@ def _check_agreement_room(claim_line: LineClaim, agreement: Agreement, used_now)
                 "left": formats.number_format(left, use_l10n=True),
                 "quantity": formats.number_format(claim_line.quantity, use_l10n=True),
             }
-    left = agreement.remaining - used_now[0]
+    left = agreement.cap - agreement.used_amount - used_now[0]
     if claim_line.amount > left:
         return "over_agreement", {
             "agreement": agreement.number, "left": _money(left), "amount": _money(claim_line.amount)
@@ -311,26 +323,57 @@ def _check_agreement_room(claim_line: LineClaim, agreement: Agreement, used_now)
     return None, {}
 
 
-def _spending_postings(invoices: list[Invoice], subs) -> list[ledger.Posting]:
+def _spending_postings(invoice_ids: list[int], accepted, subs) -> list[ledger.Posting]:
     """Per invoice and agreement: the committed money becomes spending (a release and a spending entry)."""
     postings = []
-    for invoice in invoices:
-        per_agreement: dict[Agreement, Decimal] = defaultdict(lambda: ZERO)
-        for line in invoice.posted_lines:
-            per_agreement[line.agreement] += line.amount
-        for agreement, amount in per_agreement.items():
-            sub = subs[agreement.sub_account_id]
-            postings.append(ledger.Posting(sub, EntryKind.RELEASE, -amount, invoice_id=invoice.pk, agreement_id=agreement.pk))
-            postings.append(ledger.Posting(sub, EntryKind.SPENDING, amount, invoice_id=invoice.pk, agreement_id=agreement.pk))
+    for invoice_id, (_, _, _, invoice_lines) in zip(invoice_ids, accepted, strict=True):
+        per_agreement: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        sub_of: dict[int, int] = {}
+        for agreement, line in invoice_lines:
+            per_agreement[agreement.id] += line.amount
+            sub_of[agreement.id] = agreement.sub_account_id
+        for agreement_id, amount in per_agreement.items():
+            sub = subs[sub_of[agreement_id]]
+            postings.append(ledger.Posting(sub, EntryKind.RELEASE, -amount, invoice_id=invoice_id, agreement_id=agreement_id))
+            postings.append(ledger.Posting(sub, EntryKind.SPENDING, amount, invoice_id=invoice_id, agreement_id=agreement_id))
     return postings
 
 
-def _record_agreement_use(agreements: dict[str, Agreement], used: dict[int, list[Decimal]]) -> None:
+def _record_agreement_use(agreements: dict, used: dict[int, list[Decimal]]) -> None:
+    """Store what the agreements have used, and keep the rows in ``agreements`` up to date with it."""
     changed = []
-    for agreement in agreements.values():
-        if agreement.pk in used:
-            amount, quantity = used[agreement.pk]
-            agreement.used_amount += amount
-            agreement.used_quantity += quantity
-            changed.append(agreement)
-    Agreement.objects.bulk_update(changed, ["used_amount", "used_quantity"], batch_size=2000)
+    for number, agreement in agreements.items():
+        if agreement.id in used:
+            amount, quantity = used[agreement.id]
+            agreements[number] = agreement = agreement._replace(
+                used_amount=agreement.used_amount + amount, used_quantity=agreement.used_quantity + quantity
+            )
+            changed.append((agreement.id, agreement.used_amount, agreement.used_quantity))
+    bulk.update(Agreement, ["used_amount", "used_quantity"], changed)
+
+
+def _invoice_objects(
+    provider, import_file, recorded_by, accounts, agreements, invoice_ids, invoice_rows, line_ids, line_rows
+) -> list[Invoice]:
+    """The posted invoices and their lines as model objects, as saved, pointing at their account and agreements."""
+    account_objects = {pk: _saved(BudgetAccount(**row._asdict())) for pk, row in accounts.items()}
+    agreement_objects = {row.id: _saved(Agreement(**row._asdict())) for row in agreements.values()}
+    invoices = {}
+    for pk, row in zip(invoice_ids, invoice_rows, strict=True):
+        values = dict(zip(INVOICE_FIELDS, row, strict=True))
+        del values["provider_id"], values["import_file_id"], values["recorded_by_id"]
+        values["account"] = account_objects[values.pop("account_id")]
+        invoice = _saved(Invoice(pk=pk, provider=provider, import_file=import_file, recorded_by=recorded_by, **values))
+        invoice.posted_lines = []
+        invoices[pk] = invoice
+    for pk, row in zip(line_ids, line_rows, strict=True):
+        values = dict(zip(LINE_FIELDS, row, strict=True))
+        values["agreement"] = agreement_objects[values.pop("agreement_id")]
+        invoices[values["invoice_id"]].posted_lines.append(_saved(InvoiceLine(pk=pk, **values)))
+    return list(invoices.values())
+
+
+def _saved(obj):
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

@@ -24,8 +24,26 @@ as many as the arm has, keeping a person's cost and effect together. Random numb
 derived from the recorded seed. The replicates are drawn in chunks; chunk k has its own stream (the k-th child of
 ``SeedSequence(seed)``) and draws the intervention arm's row numbers (chunk × n₁) and then the control arm's
 (chunk × n₀) with ``Generator.integers``, so chunks can run on several cores and the replicates still depend only
-on the seed and the chunk size. Intervals are percentile intervals with linear interpolation between order
-statistics. The acceptability curve gives, for each λ, the share of replicates with NMB*(λ) > 0.
+on the seed and the chunk size. The acceptability curve gives, for each λ, the share of replicates with
+NMB*(λ) > 0.
+
+Intervals. By default bias-corrected and accelerated (BCa; Efron & Tibshirani 1993, ch. 14), the interval
+recommended for cost-effectiveness data, whose costs are skewed (Briggs, Wonderling & Mooney 1997), and the default
+of ``scipy.stats.bootstrap``. BCa takes the α₁ and α₂ quantiles of the replicates instead of α and 1 − α, where
+
+    z₀ = Φ⁻¹(share of replicates below the estimate, ties counting half)              (median bias)
+    â  = Σⱼ Σᵢ Uⱼᵢ³ / nⱼ³ / (6 · (Σⱼ Σᵢ Uⱼᵢ² / nⱼ²)^{3/2})                           (acceleration, skewness)
+    α₁ = Φ(z₀ + (z₀ + z_α) / (1 − â(z₀ + z_α))),  α₂ likewise with z₁₋α,
+
+over the arms j and their people i, with Uⱼᵢ = (nⱼ − 1)(θ̂ⱼ₍·₎ − θ̂ⱼ₍ᵢ₎) from the jackknife: θ̂ⱼ₍ᵢ₎ is the
+statistic with person i left out of arm j (the other arm whole) and θ̂ⱼ₍·₎ their mean. These are exactly the
+formulas of ``scipy.stats.bootstrap(method='BCa')`` for several independent samples. Every statistic here (ΔC, ΔE,
+NMB(λ)) is a difference of arm means of one value per person, and a mean without person i is (n·x̄ − xᵢ)/(n − 1),
+so Uⱼᵢ reduces to xᵢ − x̄ in the intervention arm and x̄ − xᵢ in the control arm: the acceleration costs one pass
+over the data instead of n evaluations of the statistic. When BCa is undefined (a statistic that does not vary, so
+â = 0/0, or an estimate outside every replicate) the interval is NaN, as in scipy. ``method="percentile"`` gives the
+plain α and 1 − α quantiles. Quantiles are linearly interpolated between order statistics (NumPy's default, and
+scipy's).
 """
 
 from __future__ import annotations
@@ -36,6 +54,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -43,6 +62,8 @@ MIN_REPLICATES = 1000
 MIN_COMPLETE_CASES = 2
 DEFAULT_REPLICATES = 2000
 DEFAULT_LEVEL = 0.95
+METHODS = ("bca", "percentile")
+DEFAULT_METHOD = "bca"
 # Replicates per chunk: large enough that the per-chunk overhead is negligible, small enough that a chunk's index
 # and gather arrays (chunk × arm size × 24 bytes) stay within a few tens of megabytes for 50 000 people an arm.
 DEFAULT_CHUNK = 25
@@ -205,7 +226,7 @@ class BootstrapResult:
 
     ``delta_costs[b]`` and ``delta_effects[b]`` are replicate b's ΔC* and ΔE* (the points of the CE plane).
     ``nmb_intervals[k]`` is the (low, high) interval of NMB*(``wtp[k]``) and ``ceac[k]`` the share of replicates
-    with NMB*(``wtp[k]``) > 0.
+    with NMB*(``wtp[k]``) > 0. ``method`` says how the intervals were computed: "bca" or "percentile".
     """
 
     seed: int
@@ -220,6 +241,7 @@ class BootstrapResult:
     nmb_intervals: np.ndarray
     ceac: np.ndarray
     quadrant_shares: dict = field(default_factory=dict)
+    method: str = DEFAULT_METHOD
 
     @property
     def share_cheaper(self) -> float:
@@ -238,6 +260,79 @@ def percentile_interval(values: np.ndarray, level: float, axis: int = -1) -> np.
     alpha = (1.0 - level) / 2.0
     quantiles = np.quantile(values, [alpha, 1.0 - alpha], axis=axis)
     return np.moveaxis(quantiles, 0, -1)
+
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def _normal_cdf(x) -> np.ndarray:
+    # Φ(x) = erfc(−x/√2)/2 keeps the lower tail accurate; ±∞ give 0 and 1 and NaN stays NaN, as scipy's ndtr.
+    x = np.asarray(x, dtype=np.float64)
+    return np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in x.ravel()]).reshape(x.shape)
+
+
+def _normal_quantile(p) -> np.ndarray:
+    # Φ⁻¹ with scipy's ndtri conventions at the ends (0 → −∞, 1 → +∞), which BCa's formulas rely on.
+    def one(v: float) -> float:
+        if math.isnan(v):
+            return math.nan
+        if v <= 0.0:
+            return -math.inf
+        if v >= 1.0:
+            return math.inf
+        return _STANDARD_NORMAL.inv_cdf(v)
+
+    p = np.asarray(p, dtype=np.float64)
+    return np.array([one(v) for v in p.ravel()]).reshape(p.shape)
+
+
+def bias_correction(replicates: np.ndarray, estimate) -> np.ndarray:
+    """BCa's z₀ for each row of ``replicates`` (replicates along the last axis) and its ``estimate``: Φ⁻¹ of the
+    share of replicates below the estimate, a replicate equal to it counting half (scipy's rule)."""
+    replicates = np.asarray(replicates, dtype=np.float64)
+    estimate = np.asarray(estimate, dtype=np.float64)[..., np.newaxis]
+    below_twice = np.count_nonzero(replicates < estimate, axis=-1) + np.count_nonzero(replicates <= estimate, axis=-1)
+    return _normal_quantile(below_twice / (2 * replicates.shape[-1]))
+
+
+def jackknife_acceleration(treated: np.ndarray, control: np.ndarray) -> float:
+    """BCa's acceleration â of the statistic mean(``treated``) − mean(``control``), one value per person in each
+    arm (a cost, an effect, or λ·effect − cost), from the closed-form jackknife (see the module notes): the
+    intervention arm's Uᵢ = xᵢ − x̄, the control arm's Uᵢ = x̄ − xᵢ. NaN when the statistic does not vary."""
+    numerator = 0.0
+    denominator = 0.0
+    for sign, values in ((1.0, treated), (-1.0, control)):
+        values = np.asarray(values, dtype=np.float64)
+        n = values.size
+        deviations = sign * (values - values.mean())
+        squares = deviations * deviations
+        numerator += float(np.sum(squares * deviations)) / n**3
+        denominator += float(np.sum(squares)) / n**2
+    if denominator == 0.0:
+        return math.nan
+    return numerator / (6.0 * denominator**1.5)
+
+
+def bca_interval(replicates: np.ndarray, estimate, acceleration, level: float) -> np.ndarray:
+    """The BCa interval of each row of ``replicates`` (replicates along the last axis) given the row's point
+    ``estimate`` and ``acceleration``. Returns an array with a last axis of (low, high); NaN where BCa is
+    undefined (z₀ or â not finite, as scipy's result)."""
+    replicates = np.asarray(replicates, dtype=np.float64)
+    rows = replicates.reshape(-1, replicates.shape[-1])
+    z0 = bias_correction(rows, np.ravel(estimate))
+    acceleration = np.broadcast_to(np.asarray(acceleration, dtype=np.float64), z0.shape)
+    z_alpha = float(_normal_quantile((1.0 - level) / 2.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Infinite z₀ or NaN â propagate to NaN (or to 0 or 1) exactly as in scipy's arithmetic.
+        low_sum = z0 + z_alpha
+        high_sum = z0 - z_alpha
+        alpha_low = _normal_cdf(z0 + low_sum / (1.0 - acceleration * low_sum))
+        alpha_high = _normal_cdf(z0 + high_sum / (1.0 - acceleration * high_sum))
+    intervals = np.full((rows.shape[0], 2), np.nan)
+    for k, row in enumerate(rows):
+        if not (math.isnan(alpha_low[k]) or math.isnan(alpha_high[k])):
+            intervals[k] = np.quantile(row, [alpha_low[k], alpha_high[k]])
+    return intervals.reshape(replicates.shape[:-1] + (2,))
 
 
 def _check_arm(name: str, arm: ArmData) -> tuple[np.ndarray, np.ndarray]:

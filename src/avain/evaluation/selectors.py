@@ -55,10 +55,20 @@ def measurement_of(client: Client, measurement_id: int) -> Measurement:
 
 
 def portal_overview(client: Client) -> dict:
-    """What the client has to answer (open, earliest first) and what they have answered (newest first)."""
+    """What the client has to answer now, what comes later (earliest first) and what they have answered (newest
+    first)."""
     measurements = list(measurements_of(client).exclude(status=MeasurementStatus.CANCELLED))
+    # The earliest open measurement of each instrument is to answer now; the later ones (the middle and the end)
+    # are shown with their dates only, so the client is not asked the same questions twice at once.
+    due, later, seen = [], [], set()
+    for m in measurements:
+        if m.is_open:
+            key = (m.instrument.code, m.instrument.organiser_id)
+            (later if key in seen else due).append(m)
+            seen.add(key)
     return {
-        "due": [m for m in measurements if m.is_open],
+        "due": due,
+        "later": later,
         "done": sorted(
             (m for m in measurements if m.status == MeasurementStatus.COMPLETED),
             key=lambda m: m.completed_at,

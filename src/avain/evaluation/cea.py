@@ -421,22 +421,46 @@ def bootstrap(
     replicates: int = DEFAULT_REPLICATES,
     level: float = DEFAULT_LEVEL,
     chunk: int = DEFAULT_CHUNK,
+    method: str = DEFAULT_METHOD,
 ) -> BootstrapResult:
-    """The stratified bootstrap: replicates, percentile intervals of ΔC, ΔE and NMB(λ), and the acceptability
-    curve over ``wtp``."""
+    """The stratified bootstrap: replicates, intervals of ΔC, ΔE and NMB(λ) (``method`` "bca", the default, or
+    "percentile"), and the acceptability curve over ``wtp``."""
     if not 0 < level < 1:
         raise ValueError("the confidence level must be between 0 and 1")
+    if method not in METHODS:
+        raise ValueError(f"the interval method must be one of {', '.join(METHODS)}, not {method!r}")
     wtp = np.array(wtp, dtype=np.float64, ndmin=1)
     if wtp.ndim != 1 or not np.isfinite(wtp).all() or (wtp < 0).any():
         raise ValueError("willingness-to-pay values must be finite and non-negative")
     delta_costs, delta_effects = bootstrap_replicates(
         intervention, control, seed=seed, replicates=replicates, chunk=chunk
     )
-    cost_low, cost_high = percentile_interval(delta_costs, level)
-    effect_low, effect_high = percentile_interval(delta_effects, level)
     # One row per λ; 2 000 replicates × a few dozen λ values is small.
     nmb = net_monetary_benefit(delta_costs[np.newaxis, :], delta_effects[np.newaxis, :], wtp[:, np.newaxis])
-    nmb_intervals = percentile_interval(nmb, level, axis=1)
+    if method == "percentile":
+        cost_low, cost_high = percentile_interval(delta_costs, level)
+        effect_low, effect_high = percentile_interval(delta_effects, level)
+        nmb_intervals = percentile_interval(nmb, level, axis=1)
+    else:
+        (treated_costs, treated_effects), (control_costs, control_effects) = (
+            _check_arm("intervention", intervention),
+            _check_arm("control", control),
+        )
+        delta_cost = treated_costs.mean() - control_costs.mean()
+        delta_effect = treated_effects.mean() - control_effects.mean()
+        cost_low, cost_high = bca_interval(
+            delta_costs, delta_cost, jackknife_acceleration(treated_costs, control_costs), level
+        )
+        effect_low, effect_high = bca_interval(
+            delta_effects, delta_effect, jackknife_acceleration(treated_effects, control_effects), level
+        )
+        accelerations = [
+            jackknife_acceleration(value * treated_effects - treated_costs, value * control_effects - control_costs)
+            for value in wtp
+        ]
+        nmb_intervals = bca_interval(
+            nmb, net_monetary_benefit(delta_cost, delta_effect, wtp), accelerations, level
+        )
     ceac = (nmb > 0).mean(axis=1)
     shares = {}
     for where in Quadrant:
@@ -458,6 +482,7 @@ def bootstrap(
         nmb_intervals=nmb_intervals,
         ceac=ceac,
         quadrant_shares=shares,
+        method=method,
     )
 
 
@@ -498,6 +523,7 @@ def analyse(
     replicates: int = DEFAULT_REPLICATES,
     level: float = DEFAULT_LEVEL,
     chunk: int = DEFAULT_CHUNK,
+    method: str = DEFAULT_METHOD,
 ) -> Analysis:
     """The whole analysis of two arms. Refuses an arm with fewer than two complete cases and fewer than
     :data:`MIN_REPLICATES` replicates."""
@@ -510,7 +536,14 @@ def analyse(
         control=control_summary,
         incremental=incremental(treated_summary, control_summary),
         bootstrap=bootstrap(
-            intervention, control, seed=seed, wtp=wtp, replicates=replicates, level=level, chunk=chunk
+            intervention,
+            control,
+            seed=seed,
+            wtp=wtp,
+            replicates=replicates,
+            level=level,
+            chunk=chunk,
+            method=method,
         ),
     )
 

@@ -40,8 +40,8 @@ statistic with person i left out of arm j (the other arm whole) and θ̂ⱼ₍·
 formulas of ``scipy.stats.bootstrap(method='BCa')`` for several independent samples. Every statistic here (ΔC, ΔE,
 NMB(λ)) is a difference of arm means of one value per person, and a mean without person i is (n·x̄ − xᵢ)/(n − 1),
 so Uⱼᵢ reduces to xᵢ − x̄ in the intervention arm and x̄ − xᵢ in the control arm: the acceleration costs one pass
-over the data instead of n evaluations of the statistic. When BCa is undefined (a statistic that does not vary, so
-â = 0/0, or an estimate outside every replicate) the interval is NaN, as in scipy. ``method="percentile"`` gives the
+over the data instead of n evaluations of the statistic. Where BCa is undefined the interval is NaN, as in scipy: a
+statistic that does not vary (â = 0/0), or an estimate outside every replicate (z₀ infinite) with â ≠ 0. ``method="percentile"`` gives the
 plain α and 1 − α quantiles. Quantiles are linearly interpolated between order statistics (NumPy's default, and
 scipy's).
 """
@@ -315,8 +315,8 @@ def jackknife_acceleration(treated: np.ndarray, control: np.ndarray) -> float:
 
 def bca_interval(replicates: np.ndarray, estimate, acceleration, level: float) -> np.ndarray:
     """The BCa interval of each row of ``replicates`` (replicates along the last axis) given the row's point
-    ``estimate`` and ``acceleration``. Returns an array with a last axis of (low, high); NaN where BCa is
-    undefined (z₀ or â not finite, as scipy's result)."""
+    ``estimate`` and ``acceleration``. Returns an array with a last axis of (low, high); NaN where scipy's
+    arithmetic gives NaN (â undefined, or z₀ infinite with â ≠ 0)."""
     replicates = np.asarray(replicates, dtype=np.float64)
     rows = replicates.reshape(-1, replicates.shape[-1])
     z0 = bias_correction(rows, np.ravel(estimate))

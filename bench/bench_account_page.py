@@ -99,6 +99,7 @@ def ensure_data(url: str, *, clients: int, entries: int, organisers: int, seed: 
     marker = _marker(url)
     if marker and all(marker.get(k) == v for k, v in wanted.items()) and _rows_intact(url, marker):
         print(f"{name}: reusing the synthetic data of an earlier run ({clients:,} clients, {entries:,} entries)")
+        _run(["-m", "avain", "migrate", "--noinput", "-v", "0"], url)  # the schema may have moved on since
         return {**marker, "reused": True}
     with psycopg.connect(_with_dbname(url, "postgres"), autocommit=True) as admin:
         if marker is not None:

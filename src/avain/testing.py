@@ -756,3 +756,26 @@ def make_receipt(account, *, amount: Decimal | str = "10.00", line: int = 0, pur
         attachment=SimpleUploadedFile("kuitti.jpg", RECEIPT_JPEG, content_type="image/jpeg"),
         claimed_by=by,
     )
+
+
+def make_measurement(organiser: Organiser, *, client=None, client_id: int | None = None):
+    """A self-assessment waiting to be answered by a client of ``organiser`` (the given one, else a new client),
+    due in a month; installs the shipped questionnaires if they are missing (a browser test's flush removes them)."""
+    from avain.evaluation.models import Measurement, MeasurementPoint
+    from avain.evaluation.selectors import current_instrument
+    from avain.evaluation.services import SELF_ASSESSMENT, load_instruments
+    from avain.people.models import Client
+
+    load_instruments()
+    if client is None and client_id is not None:
+        client = Client.objects.filter(organiser=organiser, pk=client_id).first()
+    client = client or make_client(organiser)
+    return Measurement.objects.create(
+        organiser=organiser,
+        client=client,
+        instrument=current_instrument(organiser, SELF_ASSESSMENT),
+        point=MeasurementPoint.OTHER,
+        due_on=clock.today() + dt.timedelta(days=30),
+        created_at=clock.now(),
+        created_by=make_staff(organiser),
+    )

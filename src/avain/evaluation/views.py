@@ -135,7 +135,11 @@ def portal_report(request, client, measurement_id: int):
     """The personal report: domain scores, the change since last time, and the instrument's suggestions."""
     measurement = selectors.measurement_of(client, measurement_id)
     if measurement.status != MeasurementStatus.COMPLETED:
-        return redirect("portal_questionnaire", client.pk, measurement.pk)
+        return render(
+            request,
+            "evaluation/portal_report.html",
+            {"client": client, "measurement": measurement, "instrument": measurement.instrument, "not_sent": True},
+        )
     return render(request, "evaluation/portal_report.html", {"client": client, **selectors.report(measurement)})
 
 

@@ -49,6 +49,8 @@ def test_the_client_answers_in_parts_and_sees_the_report(client, scheduled):
     listing = client.get(reverse("portal_questionnaires", args=[case.client.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert listing.status_code == 200
     url = reverse("portal_questionnaire", args=[case.client.pk, measurement.pk])
+    early = client.get(reverse("portal_questionnaire_report", args=[case.client.pk, measurement.pk]))
+    assert early.status_code == 200 and early.context["not_sent"]
     first = client.get(url)
     assert first.status_code == 200 and b"mind-1" in first.content
     response = client.post(url, {"page": 1, "mind-1": 6, "mind-2": 7, "action": "pause"})

@@ -84,7 +84,7 @@ def forecast(data: ForecastInput) -> Forecast:
     projected_left = planned - projected_use
 
     runs_out_on = None
-    if rate > 0 and days_left > 0:
+    if planned > 0 and rate > 0 and days_left > 0:
         money_left = planned - spent
         # Whole days from today until the spending reaches the planned total; 0 when it already has.
         days = max(math.ceil(money_left / rate), 0) if money_left > 0 else 0

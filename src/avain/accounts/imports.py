@@ -42,7 +42,7 @@ from .formats import finvoice, references
 from .formats.errors import FileFormatError, FormatError
 from .formats.safexml import parse_untrusted
 from .models import ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
-from .posting import PROBLEM_MESSAGES, InvoiceClaim, LineClaim, Problem, post_provider_invoices
+from .posting import PROBLEM_MESSAGES, InvoiceClaim, LineClaim, Problem, display_params, post_provider_invoices
 
 # The largest invoice file accepted, checked before anything is parsed. 20 MB holds a CSV of some 200 000 lines.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -154,9 +154,6 @@ UNKNOWN_LINE_PROBLEM = _("This row cannot be read: %(code)s")
 UNKNOWN_FILE_PROBLEM = _("The file cannot be read: %(code)s")
 
 # Parameters that are amounts of money, shown with the reader's decimal separator.
-_MONEY_PARAMS = {"expected", "amount", "rows_total", "total"}
-
-
 class _Params(dict):
     """Parameters for a message: one that a message asks for but a problem lacks shows as "?" instead of failing
     the page."""
@@ -170,12 +167,7 @@ def problem_message(problem: dict | Problem) -> str:
     if isinstance(problem, Problem):
         problem = problem.as_json()
     code = problem.get("code") or "?"
-    params = _Params(problem.get("params") or {})
-    for key in _MONEY_PARAMS & params.keys():
-        try:
-            params[key] = formats.number_format(Decimal(str(params[key])), 2, use_l10n=True, force_grouping=True)
-        except (InvalidOperation, ValueError):
-            pass
+    params = _Params(display_params(problem.get("params") or {}))
     template = IMPORT_MESSAGES.get(code) or PROBLEM_MESSAGES.get(code)
     if template is None:
         template = UNKNOWN_FILE_PROBLEM if problem.get("line") is None else UNKNOWN_LINE_PROBLEM

@@ -55,7 +55,7 @@ PROBLEM_MESSAGES = {
     "not_positive": _("The quantity and the amount must be more than zero."),
     "amount_mismatch": _("%(quantity)s × %(price)s € is %(expected)s €, but the line says %(amount)s €."),
     "price_above_agreed": _("The price %(price)s € is more than the agreed %(agreed)s € per unit."),
-    "quantity_over_agreement": _("Agreement %(agreement)s has %(left)s units left; the line has %(quantity)s."),
+    "quantity_over_agreement": _("Agreement %(agreement)s has %(units_left)s units left; the line has %(quantity)s."),
     "over_agreement": _("Agreement %(agreement)s has %(left)s € left; the line is %(amount)s €."),
     "iban_not_agreed": _("The account %(iban)s is not the account you registered. Payments go only to the registered account."),
 }
@@ -82,7 +82,8 @@ class Problem:
     params: dict = field(default_factory=dict)
 
     def message(self) -> str:
-        return str(PROBLEM_MESSAGES[self.code]) % self.params if self.params else str(PROBLEM_MESSAGES[self.code])
+        template = str(PROBLEM_MESSAGES[self.code])
+        return template % display_params(self.params) if self.params else template
 
     def as_json(self) -> dict:
         return {"line": self.line, "code": self.code, "params": self.params}
@@ -128,12 +129,35 @@ class PostingResult:
         return self._make_invoices()
 
 
+# Problems are stored (ImportFile.problems) and read later by someone in another language: their parameters are kept
+# as plain values (ISO dates, decimal strings) and formatted for the reader when shown, by the parameter's name.
+_DATE_PARAMS = {"date", "start", "end"}
+_MONEY_PARAMS = {"price", "agreed", "expected", "amount", "left", "total", "rows_total"}
+_NUMBER_PARAMS = {"quantity", "units_left"}
+
+
+def display_params(params: dict) -> dict:
+    """The parameters of a problem formatted in the active language: dates, euros and quantities."""
+    shown = dict(params)
+    for key, value in params.items():
+        try:
+            if key in _DATE_PARAMS:
+                shown[key] = formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+            elif key in _MONEY_PARAMS:
+                shown[key] = formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)
+            elif key in _NUMBER_PARAMS:
+                shown[key] = formats.number_format(Decimal(str(value)).normalize(), use_l10n=True)
+        except (ValueError, ArithmeticError):
+            pass  # a value that came from a file as it was: shown as it was
+    return shown
+
+
 def _date(value: dt.date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value.isoformat()
 
 
 def _money(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return str(amount)
 
 
 def initial_status(account: BudgetAccount) -> InvoiceStatus:
@@ -297,7 +321,7 @@ def _check_line(claim, claim_line: LineClaim, agreement, accounts, payee_ok: boo
     expected = round_money(claim_line.quantity * claim_line.unit_price)
     if claim_line.amount != expected:
         return "amount_mismatch", {
-            "quantity": formats.number_format(claim_line.quantity, use_l10n=True),
+            "quantity": str(claim_line.quantity),
             "price": _money(claim_line.unit_price),
             "expected": _money(expected),
             "amount": _money(claim_line.amount),
@@ -312,8 +336,8 @@ def _check_agreement_room(claim_line: LineClaim, agreement, used_now) -> tuple[s
         if claim_line.quantity > left:
             return "quantity_over_agreement", {
                 "agreement": agreement.number,
-                "left": formats.number_format(left, use_l10n=True),
-                "quantity": formats.number_format(claim_line.quantity, use_l10n=True),
+                "units_left": str(left),
+                "quantity": str(claim_line.quantity),
             }
     left = agreement.cap - agreement.used_amount - used_now[0]
     if claim_line.amount > left:

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import hetu
 
 from avain.evaluation.models import MeasurementPoint, MeasurementScore, MeasurementStatus
@@ -32,6 +33,8 @@ PSEUDONYM_LENGTH = 16
 POINTS = (MeasurementPoint.START, MeasurementPoint.MIDDLE, MeasurementPoint.END)
 AGE_GROUPS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (50, "35-49"), (65, "50-64"), (None, "65+"))
 MONEY_TYPE = pa.decimal128(14, 2)
+# The century sign of a personal identity code (the character after the date).
+_CENTURIES = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
 
 
 def pseudonym(study: Study, client_id: int) -> str:
@@ -41,8 +44,10 @@ def pseudonym(study: Study, client_id: int) -> str:
 
 def age_group(identity_code: str, on: dt.date) -> str | None:
     try:
-        born = hetu.get_birth_date(identity_code)
-    except Exception:  # a code stored before validation was strict: the age group is then unknown
+        code = hetu.validate(identity_code)
+        century = _CENTURIES[code[6]]
+        born = dt.date(century + int(code[4:6]), int(code[2:4]), int(code[0:2]))
+    except (StdnumValidationError, KeyError, ValueError):  # a code that does not validate: the age group is unknown
         return None
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     for below, label in AGE_GROUPS:

@@ -16,7 +16,7 @@ from avain.people.models import Client
 from .models import BudgetAccount, EntryKind, Instalment, Invoice, LedgerEntry, SubAccount
 from .services import instalment_amount
 
-INVOICES_SHOWN = 50
+INVOICES_SHOWN = 10
 
 
 @dataclass(frozen=True)

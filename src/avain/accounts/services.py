@@ -6,15 +6,16 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from avain.core import clock
-from avain.core.money import round_money
+from avain.core.money import ZERO, round_money
 from avain.core.periods import Period
 from avain.planning.models import HBCase
 from avain.planning.services import record_decision
 
 from . import ledger
-from .models import BudgetAccount, EntryKind, FundingRule, Instalment, SubAccount
+from .models import BudgetAccount, EntryKind, FundingRule, Instalment, LedgerEntry, SubAccount
 
 
 def instalment_amount(planned: Decimal, number: int, count: int) -> Decimal:
@@ -79,12 +80,6 @@ def release_instalment(account: BudgetAccount, instalment: Instalment, subs: lis
     at the change, its share of the money already released (``funding.apply_plan_change``), which need not be its
     share of the schedule: the rest of its planned amount is spread evenly over the instalments still to come, so
     its grants still add up to its planned amount exactly."""
-    from django.db.models import Sum  # kept local: this body is the only part of the module that needs them
-
-    from avain.core.money import ZERO
-
-    from .models import LedgerEntry
-
     count = account.instalments
     remaining = count - instalment.number + 1
     granted_so_far = dict(

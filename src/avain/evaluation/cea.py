@@ -41,9 +41,9 @@ formulas of ``scipy.stats.bootstrap(method='BCa')`` for several independent samp
 NMB(λ)) is a difference of arm means of one value per person, and a mean without person i is (n·x̄ − xᵢ)/(n − 1),
 so Uⱼᵢ reduces to xᵢ − x̄ in the intervention arm and x̄ − xᵢ in the control arm: the acceleration costs one pass
 over the data instead of n evaluations of the statistic. Where BCa is undefined the interval is NaN, as in scipy: a
-statistic that does not vary (â = 0/0), or an estimate outside every replicate (z₀ infinite) with â ≠ 0. ``method="percentile"`` gives the
-plain α and 1 − α quantiles. Quantiles are linearly interpolated between order statistics (NumPy's default, and
-scipy's).
+statistic that does not vary (â = 0/0), or an estimate outside every replicate (z₀ infinite) with â ≠ 0.
+``method="percentile"`` gives the plain α and 1 − α quantiles. Quantiles are linearly interpolated between order
+statistics (NumPy's default, and scipy's).
 """
 
 from __future__ import annotations

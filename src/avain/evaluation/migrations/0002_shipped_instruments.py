@@ -4,7 +4,8 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    # The loader takes the model classes, so it installs with this migration's historical models.
+    # The loader takes the model classes, so it installs with this migration's historical models. Should the loader
+    # one day write a field that a later migration adds, this migration must keep a frozen copy of today's loader.
     from avain.evaluation.services import load_instruments
 
     load_instruments(

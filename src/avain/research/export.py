@@ -6,7 +6,9 @@
   The key never leaves the database, so the pseudonym cannot be turned back into the client, and the same client
   has unrelated pseudonyms in different studies.
 * No names, identity codes, addresses, dates of birth (an age group instead), dates of use or free texts.
-  Diaries and feedback are not exported yet.
+  Free texts (diary entries and the client's feedback) only for clients who consented to ``diaries``, in
+  ``texts.parquet``/``texts.csv``, by month, with the enrolled clients' names and anything shaped like a personal
+  identity code replaced by ``[removed]``.
 """
 
 import csv
@@ -14,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +27,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import hetu
 
 from avain.evaluation.models import MeasurementPoint, MeasurementScore, MeasurementStatus
+from avain.feedback.selectors import diary_entries_for_export, feedback_for_export
 from avain.people.models import Client
 
 from .models import Arm, ConsentScope, Enrolment, Study, StudyStatus
@@ -152,6 +156,63 @@ def export_rows(study: Study) -> tuple[list[dict], list[Variable]]:
     return rows, BASE_VARIABLES + COST_VARIABLES + score_variables
 
 
+TEXT_VARIABLES = [
+    Variable("pseudonym", "string", "The client's pseudonym in this study (as in data).", "16 hex characters"),
+    Variable("kind", "string", "Where the text comes from.", "diary = a diary entry; feedback = the client's feedback"),
+    Variable("role", "string", "Who wrote a diary entry (empty for feedback).", "client, hb_assistant, close_one, "
+             "social_worker…"),
+    Variable("month", "string", "The month it was written.", "YYYY-MM"),
+    Variable("question", "string", "The diary question (in Finnish) or the feedback topic.", "text"),
+    Variable("text", "string", "What was written; the clients' names and identity codes replaced by [removed].", "text"),
+]
+_IDENTITY_CODE = re.compile(r"\b\d{6}[-+A-FYXWVU]\d{3}[0-9A-Y]\b", re.IGNORECASE)
+
+
+def _scrubber(clients):
+    """Replace the study's clients' names and anything shaped like an identity code: a free text may hold them."""
+    names = sorted({n for c in clients for n in (c.full_name, c.first_name, c.last_name) if len(n) > 1}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
+
+    def scrub(text: str) -> str:
+        text = _IDENTITY_CODE.sub("[removed]", text or "")
+        return pattern.sub("[removed]", text) if pattern else text
+
+    return scrub
+
+
+def text_rows(study: Study) -> list[dict]:
+    """Diary entries and feedback of the clients who consented to ``diaries`` for this study."""
+    ids = {cid for cid, s in consent_scopes(study).items() if ConsentScope.DIARIES in s}
+    clients = list(Client.objects.filter(pk__in=Enrolment.objects.filter(study=study).values("client_id")))
+    scrub = _scrubber(clients)
+    by_organiser: dict[int, list[int]] = {}
+    for client in clients:
+        if client.pk in ids:
+            by_organiser.setdefault(client.organiser_id, []).append(client.pk)
+    rows = []
+    for organiser_id, client_ids in by_organiser.items():
+        for entry in diary_entries_for_export(organiser_id, client_ids):
+            rows.append({
+                "pseudonym": pseudonym(study, entry["client_id"]),
+                "kind": "diary",
+                "role": entry["role"],
+                "month": entry["written_on"].strftime("%Y-%m"),
+                "question": scrub(entry["prompt_fi"]),
+                "text": scrub(entry["text"]),
+            })
+        for item in feedback_for_export(organiser_id, client_ids):
+            rows.append({
+                "pseudonym": pseudonym(study, item["client_id"]),
+                "kind": "feedback",
+                "role": None,
+                "month": item["submitted_at"].strftime("%Y-%m"),
+                "question": scrub(str(item["topic"])),
+                "text": scrub(item["text"]),
+            })
+    rows.sort(key=lambda row: (row["pseudonym"], row["kind"], row["month"]))
+    return rows
+
+
 def _arrow_type(variable: Variable):
     return {"string": pa.string(), "boolean": pa.bool_(), "float64": pa.float64()}.get(variable.type, MONEY_TYPE)
 
@@ -166,36 +227,45 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def export_zip(study: Study) -> bytes:
-    rows, variables = export_rows(study)
-    table = pa.table(
-        {v.name: pa.array([row[v.name] for row in rows], type=_arrow_type(v)) for v in variables},
-    )
+def _files(rows: list[dict], variables: list[Variable]) -> tuple[bytes, str]:
+    """The rows as Parquet and as CSV."""
+    table = pa.table({v.name: pa.array([row[v.name] for row in rows], type=_arrow_type(v)) for v in variables})
     parquet = io.BytesIO()
     pq.write_table(table, parquet)
-    data_csv = io.StringIO()
-    writer = csv.writer(data_csv, lineterminator="\n")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow([v.name for v in variables])
     for row in rows:
         writer.writerow([_csv_value(row[v.name]) for v in variables])
+    return parquet.getvalue(), text.getvalue()
+
+
+def export_zip(study: Study) -> bytes:
+    rows, variables = export_rows(study)
+    data_parquet, data_csv = _files(rows, variables)
+    texts_parquet, texts_csv = _files(text_rows(study), TEXT_VARIABLES)
     codebook = io.StringIO()
     writer = csv.writer(codebook, lineterminator="\n")
-    writer.writerow(["variable", "type", "meaning", "values"])
-    for v in variables:
-        writer.writerow([v.name, v.type, v.meaning, v.values])
+    writer.writerow(["file", "variable", "type", "meaning", "values"])
+    for file, file_variables in (("data", variables), ("texts", TEXT_VARIABLES)):
+        for v in file_variables:
+            writer.writerow([file, v.name, v.type, v.meaning, v.values])
     readme = (
         f"Study {study.code}: {study.name}\n"
         f"Design: {study.design}{' (every arm is self-selected: not randomised)' if study.is_self_selected else ''}\n"
         f"Study period: {study.starts_on.isoformat()} to {study.ends_on.isoformat()}\n"
         f"Rows: {len(rows)} clients with consent in force on the day of the export\n"
         f"Arms: {', '.join(Arm.values)}\n"
-        "Files: data.parquet and data.csv hold the same rows; codebook.csv explains each variable.\n"
+        "Files: data.parquet and data.csv hold the same rows, one per client; texts.parquet and texts.csv the diary\n"
+        "entries and feedback of clients who consented to them; codebook.csv explains each variable of each file.\n"
         "CSV: UTF-8, comma-separated, decimal point, empty = missing.\n"
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.parquet", parquet.getvalue())
-        archive.writestr("data.csv", data_csv.getvalue())
+        archive.writestr("data.parquet", data_parquet)
+        archive.writestr("data.csv", data_csv)
+        archive.writestr("texts.parquet", texts_parquet)
+        archive.writestr("texts.csv", texts_csv)
         archive.writestr("codebook.csv", codebook.getvalue())
         archive.writestr("README.txt", readme)
     return out.getvalue()

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def _read(data: bytes):
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert sorted(archive.namelist()) == ["README.txt", "codebook.csv", "data.csv", "data.parquet"]
+    assert sorted(archive.namelist()) == [
+        "README.txt", "codebook.csv", "data.csv", "data.parquet", "texts.csv", "texts.parquet"
+    ]
     table = pq.read_table(io.BytesIO(archive.read("data.parquet")))
     rows = list(csv.DictReader(io.StringIO(archive.read("data.csv").decode())))
     codebook = list(csv.DictReader(io.StringIO(archive.read("codebook.csv").decode())))
@@ -84,7 +86,7 @@ def test_the_export_holds_arms_costs_by_consent_and_no_identifying_data(client, 
     study, clients, _, researcher, _ = study_with_clients
     data = _download(client, researcher, study)
     archive, table, rows, codebook = _read(data)
-    assert {row["variable"] for row in codebook} == set(table.column_names) == set(rows[0])
+    assert {row["variable"] for row in codebook if row["file"] == "data"} == set(table.column_names) == set(rows[0])
     by_pseudonym = {row["pseudonym"]: row for row in table.to_pylist()}
     costs_client = by_pseudonym[pseudonym(study, clients[0].pk)]
     assert costs_client["arm"] in ("hb", "control")
@@ -97,7 +99,9 @@ def test_the_export_holds_arms_costs_by_consent_and_no_identifying_data(client, 
     questionnaires_only = by_pseudonym[pseudonym(study, clients[4].pk)]
     assert questionnaires_only["cost_services"] is None and questionnaires_only["cost_total"] is None
 
-    text = "\n".join(archive.read(name).decode() for name in ("data.csv", "codebook.csv", "README.txt"))
+    text = "\n".join(
+        archive.read(name).decode() for name in ("data.csv", "texts.csv", "codebook.csv", "README.txt")
+    )
     values = " ".join(str(v) for row in table.to_pylist() for v in row.values())
     for person in clients:
         for identifying in (person.first_name + " " + person.last_name, person.last_name, person.personal_identity_code):
@@ -120,3 +124,34 @@ def test_there_is_no_export_before_enrolment_is_final(client):
     study = make_study(organiser)
     login_verified(client, make_staff(organiser, Role.RESEARCHER))
     assert client.get(reverse("research_export", kwargs={"study_id": study.pk})).status_code == 404
+
+
+def test_free_texts_only_with_consent_to_diaries_and_without_names_or_identity_codes(client):
+    from avain.feedback.services import send_feedback
+
+    organiser = make_organiser("eksote")
+    worker = make_staff(organiser, Role.SOCIAL_WORKER)
+    study = make_study(organiser)
+    writer = enrolled_clients(study, organiser, worker, 1)[0]
+    silent = enrolled_clients(study, organiser, worker, 1, scopes=["costs"])[0]
+    from avain.testing import make_user
+
+    for person in (writer, silent):
+        person.user = make_user(first_name=person.first_name, last_name=person.last_name)
+        person.save(update_fields=["user"])
+        send_feedback(
+            client=person,
+            submitted_by=person.user,
+            topic="service",
+            text=f"Olen {person.first_name} {person.last_name}, tunnus {person.personal_identity_code}. Apu oli hyvää.",
+        )
+    services.make_final(study=study, by=worker)
+    archive, _, _, _ = _read(_download(client, make_staff(organiser, Role.RESEARCHER), study))
+    texts = pq.read_table(io.BytesIO(archive.read("texts.parquet"))).to_pylist()
+    assert [row["pseudonym"] for row in texts] == [pseudonym(study, writer.pk)]
+    assert texts[0]["kind"] == "feedback" and "Apu oli hyvää." in texts[0]["text"]
+    csv_text = archive.read("texts.csv").decode()
+    for person in (writer, silent):
+        for identifying in (person.last_name, person.personal_identity_code):
+            assert identifying not in texts[0]["text"] and identifying not in csv_text
+    assert "[removed]" in texts[0]["text"]

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 from lxml import etree
 
 from avain.accounts import ledger
@@ -269,7 +270,8 @@ def test_a_cancelled_batch_frees_its_invoices_for_a_new_batch(world):
 def test_a_batch_sent_to_the_bank_cannot_be_cancelled(world):
     organiser, account, finance, a, b = world
     batch = exported(organiser, finance)
-    error = refused("already_exported", cancel_batch, batch=batch, cancelled_by=finance)
+    with translation.override("en"):
+        error = refused("already_exported", cancel_batch, batch=batch, cancelled_by=finance)
     assert "bank" in str(error.messages[0])
     assert status(a) == InvoiceStatus.IN_PAYMENT
 

@@ -13,6 +13,7 @@ from avain.testing import (
     make_agreement,
     make_assistant,
     make_client,
+    make_measurement,
     make_organiser,
     make_product,
     make_receipt,
@@ -57,6 +58,7 @@ _REAL_OBJECTS = {
     "product_id": lambda organiser, kwargs: make_product(organiser).pk,
     "invoice_id": lambda organiser, kwargs: make_receipt(_account(organiser, kwargs)).pk,
     "agreement_id": lambda organiser, kwargs: make_agreement(_account(organiser, kwargs)).pk,
+    "measurement_id": lambda organiser, kwargs: make_measurement(organiser, client_id=kwargs.get("client_id")).pk,
 }
 
 

@@ -41,6 +41,16 @@ def _navigation(request) -> list[dict]:
         items.append((reverse("follow_up_list"), _("Follow-up meetings")))
     if roles & {Role.SOCIAL_WORKER, Role.FINANCE}:
         items.append((reverse("invoice_approval"), _("Invoices waiting for approval")))
+    if Role.SOCIAL_WORKER in roles:
+        items += [
+            (reverse("staff_time"), _("Time use")),
+            (reverse("worker_diary"), _("My diary")),
+            (reverse("staff_feedback"), _("Clients' feedback")),
+        ]
+    if roles & {Role.RESEARCHER, Role.ORGANISER_ADMIN}:
+        items.append((reverse("research_studies"), _("Studies")))
+    if roles & {Role.FINANCE, Role.ORGANISER_ADMIN}:
+        items.append((reverse("research_service_use"), _("Service use of control clients")))
     if Role.FINANCE in roles:
         items.append((reverse("payments"), _("Payments")))
     if roles & {Role.FINANCE, Role.ORGANISER_ADMIN, Role.SOCIAL_WORKER}:
@@ -52,6 +62,12 @@ def _navigation(request) -> list[dict]:
         items.append((reverse("areas"), _("Areas")))
         items.append((reverse("funding_rule"), _("Funding rule")))
         items.append((reverse("payer_account"), _("Bank account for payments")))
+        items += [
+            (reverse("evaluation_instruments"), _("Questionnaires")),
+            (reverse("timeuse_periods"), _("Time use periods")),
+            (reverse("timeuse_rates"), _("Hourly cost rates")),
+            (reverse("diary_prompts"), _("Diary questions")),
+        ]
     if who["works_for_provider"]:
         items += [
             (reverse("provider_products"), _("My service products")),
@@ -69,6 +85,7 @@ def _navigation(request) -> list[dict]:
             (reverse("portal_account", args=[client_id]), _("My budget")),
             (reverse("portal_agreements", args=[client_id]), _("My agreements")),
             (reverse("portal_invoices", args=[client_id]), _("Invoices and receipts")),
+            (reverse("portal_questionnaires", args=[client_id]), _("My questionnaires")),
             (reverse("portal_meetings", args=[client_id]), _("My follow-up meetings")),
             (reverse("portal_access_log", args=[client_id]), _("Who has seen my data")),
         ]

@@ -270,6 +270,15 @@ def schedule_measurements(*, case: HBCase, actor=None) -> list[Measurement]:
         )
 
 
+def schedule_on_decision(*, case: HBCase, actor) -> list[Measurement]:
+    """Schedule the case's questionnaires when its budget is decided (``planning.signals.case_decided``). The
+    shipped questionnaires are installed first if they are missing (a database emptied by a test, say): a decision
+    must never fail for want of a questionnaire."""
+    if current_instrument(case.client.organiser, SELF_ASSESSMENT) is None:
+        load_instruments()
+    return schedule_measurements(case=case, actor=actor)
+
+
 def schedule_for_active_cases() -> int:
     """Schedule the questionnaires of every case in use that has none yet (see the ``schedule_measurements``
     command). Returns the number of measurements added."""

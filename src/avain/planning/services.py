@@ -802,6 +802,7 @@ def record_decision(*, case: HBCase, decided_by, period: Period) -> Decision:
         snapshot=_decision_snapshot(case, plan, lines),
     )
     move_case(case=case, action=CaseAction.DECIDE, actor=decided_by)
+    signals.case_decided.send(sender=HBCase, case=case, actor=decided_by)
     return decision
 
 

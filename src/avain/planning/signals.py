@@ -8,6 +8,9 @@ Both are sent with ``case`` (the locked ``HBCase``, at its new step) and ``actor
 
 from django.dispatch import Signal
 
+# The decision was made: the case is at ``active`` and its budget period is set.
+case_decided = Signal()
+
 # The case moved to ``closed`` (the worker's "Close the HB", a follow-up meeting's outcome, or the period's end).
 case_closed = Signal()
 

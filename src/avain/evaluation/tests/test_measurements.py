@@ -52,8 +52,8 @@ ALL_SEVEN = {
 
 
 def test_a_case_in_use_gets_its_questionnaires_at_the_start_middle_and_end_of_its_period(instruments):
-    case = case_active(period=PERIOD)
-    created = services.schedule_measurements(case=case)
+    case = case_active(period=PERIOD)  # the decision schedules them (planning.signals.case_decided)
+    created = list(Measurement.objects.filter(case=case).select_related("instrument"))
     plan = {(m.instrument.code, m.point, m.due_on) for m in created}
     assert plan == {
         ("self-assessment", "start", dt.date(2027, 1, 1)),
@@ -224,3 +224,12 @@ def test_a_reminder_is_mailed_once_per_questionnaire_without_details(instruments
     assert message.to == ["aino@example.org"]
     assert message.body.startswith("Hei Aino,")
     assert "Arjen" not in message.body and "Rahoittajan" not in message.body
+
+
+def test_a_decision_schedules_the_questionnaires_even_when_they_were_not_installed():
+    from avain.evaluation.models import Instrument
+
+    Measurement.objects.all().delete()
+    Instrument.objects.all().delete()  # as after a test's flush: the data migration's rows are gone
+    case = case_active(period=PERIOD)
+    assert Measurement.objects.filter(case=case, instrument__code="self-assessment").count() == 3

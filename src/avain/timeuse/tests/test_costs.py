@@ -190,3 +190,24 @@ def test_time_cost_per_client_and_the_export(period, organiser, admin, client):
         assert identifying not in flat
     assert len(selectors.time_entries_for_export(organiser)) == 3  # general work too, without a client filter
     assert selectors.entries_without_rate(organiser) == 0
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_database_refuses_overlapping_rates_and_periods(today, organiser, admin, period):
+    from django.db import IntegrityError, connection, transaction
+
+    from avain.timeuse.models import SamplingPeriod
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraints exist on PostgreSQL only")
+    _rate(organiser, admin, TimeRole.CLIENT, "10.00", dt.date(2027, 1, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CostRate.objects.create(
+            organiser=organiser, role=TimeRole.CLIENT, euros_per_hour=Decimal("11.00"), valid_from=dt.date(2027, 6, 1),
+            created_at=period.created_at, created_by=admin,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SamplingPeriod.objects.create(
+            organiser=organiser, name="Päällekkäin", starts_on=dt.date(2027, 3, 31), ends_on=dt.date(2027, 4, 30),
+            created_at=period.created_at, created_by=admin,
+        )

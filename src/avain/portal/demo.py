@@ -20,7 +20,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from avain.accounts import agreements, posting
+from avain.accounts import agreements, invoices, payments, posting
+from avain.accounts.formats.camt054 import build_camt054
+from avain.accounts.formats.pain001 import parse_pain001
 from avain.accounts import services as accounts_services
 from avain.accounts.models import BudgetAccount, FundingRule, Invoice, InvoiceSource, PayerAccount
 from avain.catalogue import services as catalogue_services
@@ -420,6 +422,23 @@ def _invoice(account: BudgetAccount, provider: Provider, number: str, line_no: i
         )
     assert not result.problems, [problem.message() for problem in result.problems]
     return result.invoices[0]
+
+
+def _pay(organiser: Organiser, invoice_ids: list[int], finance, at: str, pay_day: str) -> None:
+    """A payment batch sent to the bank and the bank's notification that paid it."""
+    with clock.frozen_at(_at(at)):
+        batch = payments.create_batch(
+            organiser=organiser, execution_date=_day(pay_day), created_by=finance, invoice_ids=invoice_ids
+        )
+        batch = payments.export_batch(batch=batch, exported_by=finance)
+    notification = build_camt054(
+        parse_pain001(bytes(batch.pain001)),
+        message_id=f"DEMO-{batch.message_id}"[:35],
+        created_at=_at(pay_day + " 18:00").replace(tzinfo=None),
+        booking_date=_day(pay_day),
+    )
+    with clock.frozen_at(_at(pay_day + " 19:00")):
+        payments.import_camt054(organiser=organiser, filename="camt054.xml", data=notification, by=finance)
 
 
 def _change(case: HBCase, author, worker, at: dict[str, str], lines: list[tuple[str, str]], *, until: str) -> None:
@@ -870,7 +889,21 @@ def _load_eksote(users: _Users) -> None:
     _invoice(aino_account, sports, "KIP-2026-0088", 2, "2026-01-15", "160.00", finance, "2026-01-26 10:12")
     _invoice(aino_account, martat, "EKM-2026-031", 0, "2026-02-27", "228.00", finance, "2026-03-09 09:30")
     _invoice(aino_account, crisis, "SKK-1147", 1, "2026-03-31", "336.00", finance, "2026-04-08 11:02")
-    _invoice(aino_account, taxi, "SK-55821", 3, "2026-05-31", "187.60", finance, "2026-06-10 13:47")
+    taxi_invoice = _invoice(aino_account, taxi, "SK-55821", 3, "2026-05-31", "187.60", finance, "2026-06-10 13:47")
+    # Aino accepted three of the invoices and the worker approved them; finance paid the first two in April, so
+    # the payments page shows a paid batch, the taxi invoice waits for the next batch and the crisis centre's
+    # still waits for Aino.
+    paid = list(Invoice.objects.filter(account=aino_account, invoice_number__in=["KIP-2026-0088", "EKM-2026-031"]))
+    for invoice, accepted, approved in (
+        (paid[0], "2026-01-27 19:30", "2026-01-28 09:10"),
+        (paid[1], "2026-03-10 20:05", "2026-03-11 08:45"),
+        (taxi_invoice, "2026-06-11 18:00", "2026-06-12 10:20"),
+    ):
+        with clock.frozen_at(_at(accepted)):
+            invoices.accept_invoice(invoice=invoice, by=aino_user)
+        with clock.frozen_at(_at(approved)):
+            invoices.approve_invoice(invoice=invoice, by=worker)
+    _pay(eksote, [invoice.pk for invoice in paid], finance, "2026-04-14 10:00", "2026-04-15")
 
     # Laura: a family under strain, budget for 2026 in use.
     laura = _client(eksote, "Laura", "Heikkinen", _hetu("1990-02-14", 328), Language.FINNISH, TargetGroup.FAMILIES, "2025-10-27 13:00")

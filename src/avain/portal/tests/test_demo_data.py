@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -163,3 +164,18 @@ def test_the_command_loads_and_prints_the_password(settings):
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
+
+
+def test_ainos_invoices_show_each_step_from_acceptance_to_payment(demo):
+    from avain.accounts.models import InvoiceStatus, PaymentBatch
+
+    statuses = sorted(
+        Invoice.objects.filter(account__client__user__username="client.aino").values_list("status", flat=True)
+    )
+    assert statuses == sorted(
+        [InvoiceStatus.PAID, InvoiceStatus.PAID, InvoiceStatus.APPROVED, InvoiceStatus.AWAITING_ACCEPTANCE]
+    )
+    batch = PaymentBatch.objects.get(organiser__code="eksote")
+    assert batch.status == "exported" and batch.total == Decimal("388.00")
+    account = BudgetAccount.objects.get(client__user__username="client.aino")
+    assert sum(sub.paid for sub in account.sub_accounts.all()) == Decimal("388.00")

@@ -21,11 +21,6 @@ WHAT = AccessLogEntry.What.CLIENT_OVERVIEW
 DIARY_STAFF_ROLES = (Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE, Role.ORGANISER_ADMIN)
 
 
-def _refused(form, refusal: ValidationError) -> None:
-    for text in refusal.messages:
-        form.add_error(None, text)
-
-
 def _can_edit(request) -> bool:
     return request.delegation is None or request.delegation.access == Delegation.Access.EDIT
 
@@ -57,7 +52,7 @@ def portal_diary(request, client):
                     written_on=form.cleaned_data["written_on"],
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("Thank you! The diary entry is saved."))
                 return redirect("portal_diary", client.pk)
@@ -89,7 +84,7 @@ def portal_feedback(request, client):
                     client=client, submitted_by=request.user, topic=form.cleaned_data["topic"], text=form.cleaned_data["text"]
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("Thank you! Your feedback has been sent. The answer will appear on this page."))
                 return redirect("portal_feedback", client.pk)
@@ -126,7 +121,7 @@ def worker_diary(request):
                     written_on=form.cleaned_data["written_on"],
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("The diary entry is saved."))
                 return redirect("worker_diary")
@@ -199,7 +194,7 @@ def staff_feedback_item(request, feedback_id: int):
                 messages.success(request, _("The answer is sent. The client sees it in the online service."))
                 return redirect("staff_feedback_item", item.pk)
         except ValidationError as refusal:
-            _refused(form, refusal)
+            form.add_error(None, refusal)
         status = 400
     return render(
         request,
@@ -220,7 +215,7 @@ def diary_prompts(request):
             try:
                 services.create_prompt(organiser=organiser, **form.cleaned_data)
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("The question is saved."))
                 return redirect("diary_prompts")

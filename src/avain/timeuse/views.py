@@ -18,11 +18,6 @@ STAFF_ROLES = (Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE, Role.ORGANISER_A
 PORTAL_ROLES = (TimeRole.CLIENT, TimeRole.CLOSE_ONE, TimeRole.HB_ASSISTANT)
 
 
-def _refused(form, refusal: ValidationError) -> None:
-    for text in refusal.messages:
-        form.add_error(None, text)
-
-
 @portal_access(WHAT, edit=True)
 def portal_time(request, client):
     """The client (or a delegate with edit permission) records time spent on the client's HB."""
@@ -48,7 +43,7 @@ def portal_time(request, client):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("Thank you! The time is saved."))
                 return redirect("portal_time", client.pk)
@@ -92,7 +87,7 @@ def staff_time(request):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("The time is saved."))
                 return redirect("staff_time")
@@ -129,7 +124,7 @@ def sampling_periods(request):
                     actor=request.user,
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("The recording period “%(name)s” is saved.") % {"name": period.name})
                 return redirect("timeuse_periods")
@@ -160,7 +155,7 @@ def cost_rates(request):
                     actor=request.user,
                 )
             except ValidationError as refusal:
-                _refused(form, refusal)
+                form.add_error(None, refusal)
             else:
                 messages.success(request, _("The hourly rate is saved."))
                 return redirect("timeuse_rates")

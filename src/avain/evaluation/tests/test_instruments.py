@@ -10,7 +10,7 @@ from django.utils import translation
 
 from avain.evaluation import services
 from avain.evaluation.models import Domain, FrozenInstrumentError, Instrument, InstrumentStatus, Item
-from avain.testing import db_snapshot, make_organiser, make_staff
+from avain.testing import db_snapshot, make_organiser, make_staff, refused
 from avain.organisations.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -22,15 +22,6 @@ def _in_english():
         yield
 
 SHIPPED = {"self-assessment", "satisfaction", "hb-end-survey", "funder-start", "funder-end"}
-
-
-def _refused(code, call, *args, **kwargs):
-    before = db_snapshot("evaluation")
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot("evaluation") == before
-    return error.value
 
 
 def _own(**changes) -> dict:
@@ -99,17 +90,17 @@ def test_a_published_version_never_changes(instruments):
         Domain.objects.filter(instrument__code="self-assessment").first().delete()
     with pytest.raises(FrozenInstrumentError):
         Instrument.objects.get(pk=instrument.pk).delete()
-    _refused("not_draft", services.publish_instrument, instrument=instrument)
+    refused("not_draft", services.publish_instrument, instrument=instrument)
 
 
-def test_a_changed_file_under_the_same_version_is_refused(instruments, tmp_path):
+def test_a_changed_file_under_the_same_version_isrefused(instruments, tmp_path):
     source = json.loads((services.SHIPPED_DIR / "satisfaction.json").read_text())
     source["code"] = "test-satisfaction"
     (tmp_path / "a.json").write_text(json.dumps(source))
     assert services.load_instruments(directory=tmp_path) == [("test-satisfaction", 1, True)]
     source["items"][0]["text"]["fi"] = "Toisin kirjoitettu kysymys"
     (tmp_path / "a.json").write_text(json.dumps(source))
-    error = _refused("instrument_changed", services.load_instruments, directory=tmp_path)
+    error = refused("instrument_changed", services.load_instruments, directory=tmp_path)
     assert "a.json" in error.messages[0]
     source["version"] = 2
     (tmp_path / "a.json").write_text(json.dumps(source))
@@ -128,7 +119,7 @@ def test_an_organiser_uploads_its_own_and_a_second_upload_is_a_new_version(instr
     assert second.version == 2  # the number is the next one, whatever the file says
     assert Instrument.objects.get(pk=first.pk).status == InstrumentStatus.PUBLISHED
     services.retire_instrument(instrument=first)
-    _refused("not_published", services.retire_instrument, instrument=first)
+    refused("not_published", services.retire_instrument, instrument=first)
     # Another organiser has a code of the same name independently.
     other = services.upload_instrument(
         organiser=make_organiser(), raw=json.dumps(_own()).encode(), actor=admin
@@ -173,7 +164,7 @@ def test_an_organiser_uploads_its_own_and_a_second_upload_is_a_new_version(instr
 def test_a_wrong_file_is_refused_with_a_message_saying_where(instruments, raw, expected):
     organiser = make_organiser()
     admin = make_staff(organiser, Role.ORGANISER_ADMIN)
-    error = _refused("invalid_instrument", services.upload_instrument, organiser=organiser, raw=raw, actor=admin)
+    error = refused("invalid_instrument", services.upload_instrument, organiser=organiser, raw=raw, actor=admin)
     assert any(message.startswith(expected) for message in error.messages), error.messages
 
 
@@ -181,7 +172,7 @@ def test_every_problem_of_a_file_is_listed_at_once(instruments):
     data = _own(name={"fi": "Oma"})
     data["items"][0]["text"] = {"fi": "Kysymys"}
     organiser = make_organiser()
-    error = _refused(
+    error = refused(
         "invalid_instrument",
         services.upload_instrument,
         organiser=organiser,

@@ -15,20 +15,11 @@ from avain.core.periods import Period
 from avain.evaluation import selectors, services
 from avain.evaluation.models import Answer, Measurement, MeasurementMode, MeasurementScore, MeasurementStatus
 from avain.planning.services import decline_hb
-from avain.testing import case_active, db_snapshot, make_client, make_organiser, make_staff
+from avain.testing import case_active, db_snapshot, make_client, make_organiser, make_staff, refused
 
 pytestmark = pytest.mark.django_db
 
 PERIOD = Period(dt.date(2027, 1, 1), dt.date(2027, 12, 31))
-
-
-def _refused(code, call, *args, **kwargs):
-    before = db_snapshot("evaluation")
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot("evaluation") == before
-    return error.value
 
 
 def _self_assessment(case_or_client, point="start") -> Measurement:
@@ -79,10 +70,10 @@ def test_the_command_schedules_every_case_in_use_lacking_questionnaires_once(ins
     assert Measurement.objects.filter(case__in=[first, second]).count() == 14
 
 
-def test_a_case_not_yet_decided_is_refused(instruments):
+def test_a_case_not_yet_decided_isrefused(instruments):
     from avain.testing import case_approved
 
-    _refused("case_not_in_use", services.schedule_measurements, case=case_approved())
+    refused("case_not_in_use", services.schedule_measurements, case=case_approved())
 
 
 def test_a_control_client_gets_a_follow_up_without_hb_surveys(instruments):
@@ -108,7 +99,7 @@ def test_a_control_client_gets_a_follow_up_without_hb_surveys(instruments):
         )
         == []
     )
-    _refused(
+    refused(
         "period_order",
         services.schedule_control_follow_up,
         client=client,
@@ -117,7 +108,7 @@ def test_a_control_client_gets_a_follow_up_without_hb_surveys(instruments):
         scheduled_by=worker,
     )
     case = case_active(period=PERIOD)
-    _refused(
+    refused(
         "client_has_hb",
         services.schedule_control_follow_up,
         client=case.client,
@@ -138,9 +129,9 @@ def test_answers_are_saved_in_parts_and_an_invalid_answer_saves_nothing(instrume
     services.save_answers(measurement=measurement, values={"body-1": 8, "mind-2": None}, actor=user)
     assert selectors.answers_of(measurement) == {"mind-1": 6, "body-1": 8}
     with translation.override("en"):
-        error = _refused("invalid_answer", services.save_answers, measurement=measurement, values={"body-2": 4, "body-3": 11}, actor=user)
+        error = refused("invalid_answer", services.save_answers, measurement=measurement, values={"body-2": 4, "body-3": 11}, actor=user)
     assert "choose a number from 0 to 10" in error.messages[0]
-    _refused("invalid_answer", services.save_answers, measurement=measurement, values={"no-such": 1}, actor=user)
+    refused("invalid_answer", services.save_answers, measurement=measurement, values={"no-such": 1}, actor=user)
 
 
 def test_completing_stores_the_scores_with_reverse_scoring_and_the_bands(instruments):
@@ -160,8 +151,8 @@ def test_completing_stores_the_scores_with_reverse_scoring_and_the_bands(instrum
     assert scores["skills"].band is None
     assert scores[None].score == Decimal("7.0")
     # A completed measurement takes no more answers.
-    _refused("not_open", services.save_answers, measurement=measurement, values={"skills-2": 1}, actor=case.worker)
-    _refused("not_open", services.complete_measurement, measurement=measurement, actor=case.worker)
+    refused("not_open", services.save_answers, measurement=measurement, values={"skills-2": 1}, actor=case.worker)
+    refused("not_open", services.complete_measurement, measurement=measurement, actor=case.worker)
 
 
 def test_required_questions_must_be_answered_before_sending(instruments):
@@ -170,9 +161,9 @@ def test_required_questions_must_be_answered_before_sending(instruments):
     form = Measurement.objects.get(case=case, instrument__code="funder-start")
     services.save_answers(measurement=form, values={"age-group": "25-29", "gender": "woman"}, actor=case.worker)
     with translation.override("en"):
-        error = _refused("required_missing", services.complete_measurement, measurement=form, actor=case.worker)
+        error = refused("required_missing", services.complete_measurement, measurement=form, actor=case.worker)
     assert "What is your highest education?" in error.messages[0]
-    _refused("invalid_answer", services.save_answers, measurement=form, values={"gender": "robot"}, actor=case.worker)
+    refused("invalid_answer", services.save_answers, measurement=form, values={"gender": "robot"}, actor=case.worker)
     worker = case.worker
     services.save_answers(
         measurement=form,

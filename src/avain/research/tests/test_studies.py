@@ -12,20 +12,11 @@ from avain.planning.services import decline_hb
 from avain.research import selectors, services
 from avain.research.models import AllocationLog, Arm, Consent, Enrolment, StudyStatus
 from avain.research.randomisation import Member, allocate
-from avain.testing import case_in_planning, db_snapshot, make_client, make_organiser, make_staff
+from avain.testing import case_in_planning, db_snapshot, make_client, make_organiser, make_staff, refused
 
 from .helpers import consent, enrolled_clients, make_study
 
 pytestmark = pytest.mark.django_db
-
-
-def _refused(code, call, **kwargs):
-    before = db_snapshot("research", "people", "planning")
-    with pytest.raises(ValidationError) as error:
-        call(**kwargs)
-    assert error.value.code == code, error.value
-    assert db_snapshot("research", "people", "planning") == before
-    return error.value
 
 
 @pytest.fixture
@@ -40,9 +31,9 @@ def worker(organiser):
 
 def test_consent_needs_a_scope_and_a_date_not_in_the_future(organiser, worker):
     client = make_client(organiser)
-    error = _refused("no_scope", services.give_consent, client=client, recorded_by=worker, scopes=[], given_on=clock.today())
+    error = refused("no_scope", services.give_consent, client=client, recorded_by=worker, scopes=[], given_on=clock.today())
     assert "at least one" in error.messages[0]
-    _refused(
+    refused(
         "consent_in_future",
         services.give_consent,
         client=client,
@@ -55,9 +46,9 @@ def test_consent_needs_a_scope_and_a_date_not_in_the_future(organiser, worker):
 def test_a_second_consent_in_force_for_the_same_research_is_refused_until_the_first_is_withdrawn(organiser, worker):
     client = make_client(organiser)
     first = consent(client, worker, scopes=["costs"])
-    _refused("consent_exists", services.give_consent, client=client, recorded_by=worker, scopes=["time_use"], given_on=clock.today())
+    refused("consent_exists", services.give_consent, client=client, recorded_by=worker, scopes=["time_use"], given_on=clock.today())
     services.withdraw_consent(consent=first, by=worker)
-    _refused("already_withdrawn", services.withdraw_consent, consent=first, by=worker)
+    refused("already_withdrawn", services.withdraw_consent, consent=first, by=worker)
     consent(client, worker, scopes=["time_use"])
     assert Consent.objects.filter(client=client).count() == 2
 
@@ -65,10 +56,10 @@ def test_a_second_consent_in_force_for_the_same_research_is_refused_until_the_fi
 def test_enrolment_needs_a_consent_in_force(organiser, worker):
     study = make_study(organiser)
     client = make_client(organiser)
-    _refused("no_consent", services.enrol_client, study=study, client=client, by=worker)
+    refused("no_consent", services.enrol_client, study=study, client=client, by=worker)
     given = consent(client, worker)
     services.withdraw_consent(consent=given, by=worker)
-    _refused("no_consent", services.enrol_client, study=study, client=client, by=worker)
+    refused("no_consent", services.enrol_client, study=study, client=client, by=worker)
 
 
 def test_a_client_of_an_organiser_outside_the_study_cannot_be_enrolled(organiser, worker):
@@ -76,7 +67,7 @@ def test_a_client_of_an_organiser_outside_the_study_cannot_be_enrolled(organiser
     elsewhere = make_organiser("kainuu")
     client = make_client(elsewhere)
     consent(client, make_staff(elsewhere))
-    _refused("study_not_of_organiser", services.enrol_client, study=study, client=client, by=worker)
+    refused("study_not_of_organiser", services.enrol_client, study=study, client=client, by=worker)
 
 
 def test_a_study_may_span_several_organisers(organiser, worker):
@@ -122,16 +113,16 @@ def test_enrolment_made_final_cannot_be_made_final_again_or_take_more_clients(or
     study = make_study(organiser)
     enrolled_clients(study, organiser, worker, 2)
     services.make_final(study=study, by=worker)
-    _refused("enrolment_final", services.make_final, study=study, by=worker)
+    refused("enrolment_final", services.make_final, study=study, by=worker)
     late = make_client(organiser)
     consent(late, worker)
-    _refused("enrolment_final", services.enrol_client, study=study, client=late, by=worker)
+    refused("enrolment_final", services.enrol_client, study=study, client=late, by=worker)
 
 
 def test_making_final_needs_two_clients(organiser, worker):
     study = make_study(organiser)
     enrolled_clients(study, organiser, worker, 1)
-    _refused("too_few", services.make_final, study=study, by=worker)
+    refused("too_few", services.make_final, study=study, by=worker)
 
 
 def test_a_self_selected_study_takes_controls_from_clients_who_declined_hb(organiser, worker):
@@ -144,7 +135,7 @@ def test_a_self_selected_study_takes_controls_from_clients_who_declined_hb(organ
         consent(client, worker)
     services.enrol_client(study=study, client=hb_client, by=worker)
     services.enrol_client(study=study, client=declined, by=worker)
-    _refused("no_choice", services.enrol_client, study=study, client=undecided, by=worker)
+    refused("no_choice", services.enrol_client, study=study, client=undecided, by=worker)
 
     services.make_final(study=study, by=worker)
 
@@ -159,7 +150,7 @@ def test_consent_for_one_study_does_not_cover_another(organiser, worker):
     client = make_client(organiser)
     consent(client, worker, study=first)
     services.enrol_client(study=first, client=client, by=worker)
-    _refused("no_consent", services.enrol_client, study=second, client=client, by=worker)
+    refused("no_consent", services.enrol_client, study=second, client=client, by=worker)
 
 
 def test_consenting_client_ids_follow_the_scope_and_withdrawal(organiser, worker):

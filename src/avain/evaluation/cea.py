@@ -308,9 +308,10 @@ def jackknife_acceleration(treated: np.ndarray, control: np.ndarray) -> float:
         squares = deviations * deviations
         numerator += float(np.sum(squares * deviations)) / n**3
         denominator += float(np.sum(squares)) / n**2
-    if denominator == 0.0:
+    scale = denominator**1.5
+    if scale == 0.0:  # the statistic does not vary, or varies so little that the power underflows
         return math.nan
-    return numerator / (6.0 * denominator**1.5)
+    return numerator / (6.0 * scale)
 
 
 def bca_interval(replicates: np.ndarray, estimate, acceleration, level: float) -> np.ndarray:

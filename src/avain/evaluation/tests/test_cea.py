@@ -1,5 +1,6 @@
 """The cost-effectiveness analysis: published examples, agreement with scipy.stats.bootstrap, and properties."""
 
+import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -421,3 +422,8 @@ def test_missing_values_are_counted_and_excluded(pairs):
         assert summary.mean_effect == pytest.approx(np.mean([e for _, e in complete]))
     else:
         assert summary.mean_cost is None and summary.mean_effect is None
+
+
+def test_an_acceleration_too_small_to_compute_is_undefined_not_an_error():
+    # The squares' sum is positive but its 1.5th power underflows to zero.
+    assert math.isnan(cea.jackknife_acceleration(np.array([0.0, 0.0]), np.array([0.0, 4.24898655294578e-123])))

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -73,7 +74,8 @@ def test_the_database_refuses_minutes_out_of_range_too(period, client):
 
 
 def test_a_date_outside_the_period_is_refused_with_the_period_named(period, client):
-    error = refused_here("outside_period", services.log_time, **_log(client, on=dt.date(2027, 2, 28)))
+    with translation.override("fi"):
+        error = refused_here("outside_period", services.log_time, **_log(client, on=dt.date(2027, 2, 28)))
     assert "1.3.2027–31.3.2027" in error.messages[0]  # the open period, in Finnish date format
 
 

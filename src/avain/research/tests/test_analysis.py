@@ -18,12 +18,13 @@ from avain.evaluation.models import Measurement, MeasurementPoint, MeasurementSc
 from avain.evaluation.selectors import current_instrument
 from avain.evaluation.services import SELF_ASSESSMENT, load_instruments
 from avain.organisations.models import Role
+from avain.planning.services import decline_hb
 from avain.research import analysis, services
 from avain.research.imports import import_service_use
 from avain.research.models import Arm, Consent, Enrolment
-from avain.testing import login_verified, make_organiser, make_service, make_staff
+from avain.testing import case_in_planning, login_verified, make_client, make_organiser, make_service, make_staff
 
-from .helpers import enrolled_clients, make_study
+from .helpers import consent, enrolled_clients, make_study
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +227,24 @@ def test_there_is_no_report_while_enrolling(client):
     study = make_study(organiser)
     login_verified(client, make_staff(organiser, Role.RESEARCHER))
     assert client.get(reverse("research_analysis", args=[study.pk])).status_code == 404
+
+
+def test_a_self_selected_study_says_so_on_the_page_and_in_the_pdf_and_has_a_seed_of_its_own(client):
+    organiser = make_organiser("eksote")
+    worker = make_staff(organiser, Role.SOCIAL_WORKER)
+    study = make_study(organiser, design="self_selected")
+    chose_hb = case_in_planning(organiser=organiser, worker=worker).client
+    declined = make_client(organiser)
+    decline_hb(client=declined, worker=worker, reason="Haluan pitää kotipalvelun.")
+    for person in (chose_hb, declined):
+        consent(person, worker)
+        services.enrol_client(study=study, client=person, by=worker)
+    services.make_final(study=study, by=worker)
+    study.refresh_from_db()
+    assert study.seed is None
+    assert analysis.analysis_seed(study) == analysis.analysis_seed(study)
+    login_verified(client, make_staff(organiser, Role.RESEARCHER))
+    html = client.get(reverse("research_analysis", args=[study.pk])).content.decode()
+    assert "Self-selected arms." in html and "Too few complete cases" in html
+    pdf = client.get(reverse("research_analysis_pdf", args=[study.pk])).content
+    assert "Self-selectedarms." in _pdf_text(pdf)

@@ -119,3 +119,20 @@ def test_the_organiser_sees_only_its_own_figures(client, organiser_with_cases):
     cells = _count_cells(html)
     assert "7" in cells and "6" not in cells
     assert "eksote" not in html
+
+
+def test_figures_over_five_clients_are_shown(client):
+    from avain.accounts.models import SubAccount
+
+    organiser = make_organiser("eksote")
+    for _ in range(5):
+        case_active(organiser=organiser)
+    report = monitoring.organiser_report(organiser)
+    budget = report.budgets[0]
+    granted = sum(s.granted for s in SubAccount.objects.filter(organiser=organiser))
+    assert budget.clients == 5 and budget.granted == granted and granted > 0
+    assert report.medians[0].decisions == 5 and report.medians[0].median_days is not None
+    login_verified(client, make_staff(organiser, Role.ORGANISER_ADMIN))
+    html = client.get(reverse("research_monitoring")).content.decode()
+    assert "5" in _count_cells(html)
+    assert "€" in html[html.index('class="budgets"'): html.index('class="medians"')]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Subquery, Sum, Window
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -103,9 +103,7 @@ def account_for_case(case) -> BudgetAccount | None:
     )
 
 
-def account_overview(account: BudgetAccount) -> AccountOverview:
-    """Granted, committed, spent, paid and left per plan line and in total, from the stored totals: one query."""
-    rows = SubAccount.objects.filter(organiser_id=account.organiser_id, account=account).order_by("pk")
+def _overview(account: BudgetAccount, rows) -> AccountOverview:
     return AccountOverview(
         account=account,
         lines=tuple(
@@ -125,6 +123,30 @@ def account_overview(account: BudgetAccount) -> AccountOverview:
     )
 
 
+def account_overview(account: BudgetAccount) -> AccountOverview:
+    """Granted, committed, spent, paid and left per plan line and in total, from the stored totals: one query."""
+    rows = SubAccount.objects.filter(organiser_id=account.organiser_id, account=account).order_by("pk")
+    return _overview(account, rows)
+
+
+def overview_for_client(client: Client) -> AccountOverview | None:
+    """The overview of the client's newest budget account, read with the account in one query (the sub-accounts
+    joined to their account): the client's account page shows nothing else of the account. A second query only for
+    an account without sub-accounts."""
+    newest = (
+        BudgetAccount.objects.filter(organiser_id=client.organiser_id, client=client)
+        .order_by("-opened_at")
+        .values("pk")[:1]
+    )
+    rows = list(
+        SubAccount.objects.filter(organiser_id=client.organiser_id, account_id=Subquery(newest))
+        .select_related("account")
+        .order_by("pk")
+    )
+    account = rows[0].account if rows else account_for_client(client)
+    return _overview(account, rows) if account is not None else None
+
+
 @dataclass(frozen=True)
 class InvoiceList:
     invoices: list[Invoice]  # the newest first, at most INVOICES_SHOWN
@@ -136,18 +158,19 @@ class InvoiceList:
 
 
 def invoices_of(account: BudgetAccount, limit: int = INVOICES_SHOWN) -> InvoiceList:
-    """The account's newest invoices with their statuses and how many there are in all: two queries."""
-    queryset = Invoice.objects.filter(organiser_id=account.organiser_id, account=account)
+    """The account's newest invoices with their statuses and how many there are in all: one query (the count is a
+    window over all of the account's invoices, computed before the limit)."""
     invoices = list(
-        queryset.select_related("provider")
+        Invoice.objects.filter(organiser_id=account.organiser_id, account=account)
+        .select_related("provider")
         .only(
             "invoice_number", "invoice_date", "due_date", "total", "status", "source", "payee_name",
             "provider__name", "rejection_reason",
         )
+        .annotate(count_of_all=Window(Count("id")))
         .order_by("-invoice_date", "-id")[:limit]
     )
-    count = len(invoices) if len(invoices) < limit else queryset.count()
-    return InvoiceList(invoices=invoices, count=count)
+    return InvoiceList(invoices=invoices, count=invoices[0].count_of_all if invoices else 0)
 
 
 def invoices_for_provider(provider):

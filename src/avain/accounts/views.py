@@ -6,10 +6,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from avain.core import clock
 from avain.core.money import round_money
+from avain.core.templatetags.avain import euros
 from avain.core.periods import Period
 from avain.organisations.access import staff_required
 from avain.organisations.models import Role
@@ -69,53 +74,119 @@ CHART_WIDTH, CHART_HEIGHT = 720, 280
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 12, 40, 36
 
 
-def _spending_chart(months: list[selectors.MonthSpending]) -> dict:
-    """Where the bars (spent per month) and the even-pace line go. Drawn on the server, so it needs no JavaScript;
-    the same figures are in the table beside it for screen readers and for anyone who prefers numbers."""
+def _spending_chart(months: list[selectors.MonthSpending]) -> SafeString:
+    """The monthly chart as SVG: bars for what was spent each month and a dashed line for the even pace. Drawn on
+    the server, so it needs no JavaScript; the same figures are in the table beside it for screen readers and for
+    anyone who prefers numbers. Written here in one pass rather than with template tags, because a tag per bar and
+    coordinate made it the slowest part of the account page; every text in it is escaped by format_html."""
     plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
     plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
     top = max([m.spent for m in months] + [m.pace for m in months] + [Decimal(1)])
     slot = Decimal(plot_width) / max(len(months), 1)
     baseline = CHART_TOP + plot_height
+    left, right, label_y = CHART_LEFT, CHART_WIDTH - CHART_RIGHT, baseline + 22
 
     def y_of(amount: Decimal) -> Decimal:
         return round(baseline - max(amount, Decimal(0)) * plot_height / top, 1)
 
-    bars, pace = [], []
+    parts, pace = [], []
+    for share in (Decimal(0), Decimal("0.5"), Decimal(1)):
+        y = y_of(top * share)
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#c8c8c8" stroke-width="1"/>\n'
+                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
+                left, right, y, y, left - 6, y, euros(round_money(top * share)),
+            )
+        )  # fmt: skip
     for k, month in enumerate(months):
         x = CHART_LEFT + slot * k
         y = y_of(month.spent)
-        bars.append(
-            {
-                "x": round(x + slot * Decimal("0.15"), 1),
-                "width": round(slot * Decimal("0.7"), 1),
-                "y": y,
-                "height": round(baseline - y, 1),
-                "label_x": round(x + slot / 2, 1),
-                "month": month.month,
-            }
-        )
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#00347a"/>\n'
+                '<text x="{}" y="{}" text-anchor="middle">{}/{}</text>',
+                round(x + slot * Decimal("0.15"), 1), y, round(slot * Decimal("0.7"), 1), round(baseline - y, 1),
+                round(x + slot / 2, 1), label_y, month.month.month, f"{month.month:%y}",
+            )
+        )  # fmt: skip
         pace.append(f"{'M' if k == 0 else 'L'}{round(x, 1)} {y_of(month.pace)} H{round(x + slot, 1)}")
-    ticks = [
-        {"y": y_of(top * share), "amount": round_money(top * share)}
-        for share in (Decimal(0), Decimal("0.5"), Decimal(1))
-    ]
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": CHART_LEFT,
-        "right": CHART_WIDTH - CHART_RIGHT,
-        "baseline": baseline,
-        "label_y": baseline + 22,
-        "bars": bars,
-        "pace_path": " ".join(pace),
-        "ticks": ticks,
-    }
+    legend = format_html(
+        '<path d="{}" fill="none" stroke="#8a5a00" stroke-width="3" stroke-dasharray="8 5"/>\n'
+        '<rect x="{}" y="8" width="14" height="14" fill="#00347a"/>\n'
+        '<text x="{}" y="15" dominant-baseline="middle">{}</text>\n'
+        '<line x1="{}" x2="{}" y1="15" y2="15" stroke="#8a5a00" stroke-width="3" stroke-dasharray="8 5"/>\n'
+        '<text x="{}" y="15" dominant-baseline="middle">{}</text>',
+        " ".join(pace), left, left + 20, _("Spent"), left + 140, left + 170, left + 176, _("Even pace"),
+    )  # fmt: skip
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-labelledby="chart-title chart-desc" '
+        'focusable="false" data-testid="chart">\n'
+        '<title id="chart-title">{}</title>\n<desc id="chart-desc">{}</desc>\n'
+        '<g aria-hidden="true" font-size="13" fill="#1b1b1b">\n{}\n{}\n</g>\n</svg>',
+        CHART_WIDTH, CHART_HEIGHT,
+        _("Money spent each month compared with an even pace"),
+        _(
+            "Bars show the money spent each month. The dashed line shows how much would be spent each month if the "
+            "budget were used evenly over the period. The same figures are in the table below."
+        ),
+        mark_safe("\n".join(parts)),  # each part was escaped by format_html above
+        legend,
+    )  # fmt: skip
 
 
-def _account_context(account) -> dict:
+# The account pages' table bodies are written here in one pass, as the chart is: a template loop with a filter per
+# cell cost more than everything else on the page. format_html escapes every value.
+
+
+def _line_rows(overview: selectors.AccountOverview) -> SafeString:
+    closed = format_html(' <span class="status">{}</span>', _("closed"))
+    cell = '<td class="num">{}</td>'
+    return mark_safe(
+        "".join(
+            format_html(
+                '<tr><th scope="row">{}{}</th>{}' + cell * 5 + "</tr>",
+                line.description, "" if line.is_open else closed,
+                format_html(cell, euros(line.planned_for_period)) if overview.in_instalments else "",
+                euros(line.granted), euros(line.committed), euros(line.spent), euros(line.paid), euros(line.left),
+            )
+            for line in overview.lines
+        )
+    )  # fmt: skip
+
+
+def _month_rows(months: list[selectors.MonthSpending]) -> SafeString:
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>',
+        ((capfirst(date_format(m.month, "F Y")), euros(m.spent), euros(m.pace)) for m in months),
+    )
+
+
+def _invoice_rows(invoices) -> SafeString:
+    if not invoices:
+        return format_html('<tr><td colspan="5">{}</td></tr>', _("No invoices yet."))
+    receipt = _("Receipt")
+    return format_html_join(
+        "",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td><span class="status">{}</span></td></tr>',
+        (
+            (
+                date_format(invoice.invoice_date, "SHORT_DATE_FORMAT"),
+                invoice.provider.name if invoice.provider else receipt,
+                invoice.invoice_number,
+                euros(invoice.total),
+                capfirst(invoice.get_status_display()),
+            )
+            for invoice in invoices
+        ),
+    )
+
+
+def _account_context(account, overview: selectors.AccountOverview | None = None) -> dict:
     """Everything the account pages show, in a fixed number of queries however long the account's history is."""
-    overview = selectors.account_overview(account)
+    if overview is None:
+        overview = selectors.account_overview(account)
     today = clock.today()
     outlook = forecast(
         ForecastInput(
@@ -130,6 +201,7 @@ def _account_context(account) -> dict:
     )
     months = selectors.monthly_spending(account, overview.planned)
     schedule = selectors.instalment_schedule(account) if account.instalments > 1 else []
+    invoice_list = selectors.invoices_of(account)
     return {
         "account": account,
         "overview": overview,
@@ -139,9 +211,10 @@ def _account_context(account) -> dict:
         "months": months,
         "chart": _spending_chart(months),
         "next_instalment": selectors.next_instalment(overview, schedule),
-        "invoice_list": selectors.invoices_of(account),
-        # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
-        "budget": planning_selectors.decision_budget_explanation(account.decision),
+        "invoice_list": invoice_list,
+        "line_rows": _line_rows(overview),
+        "month_rows": _month_rows(months),
+        "invoice_rows": _invoice_rows(invoice_list.invoices),
     }
 
 
@@ -158,6 +231,8 @@ def case_account(request, case_id: int):
             "case": case,
             "client": case.client,
             **_account_context(account),
+            # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
+            "budget": planning_selectors.decision_budget_explanation(account.decision),
             "statement_csv_url": reverse("case_statement_csv", args=[case.pk]),
             "statement_xlsx_url": reverse("case_statement_xlsx", args=[case.pk]),
             "account_links": [
@@ -171,11 +246,11 @@ def case_account(request, case_id: int):
 
 @portal_access(WHAT.ACCOUNT)
 def portal_account(request, client):
-    account = selectors.account_for_client(client)
+    overview = selectors.overview_for_client(client)
     context = {"client": client, "account": None}
-    if account is not None:
+    if overview is not None:
         context.update(
-            _account_context(account),
+            _account_context(overview.account, overview),
             statement_csv_url=reverse("portal_statement_csv", args=[client.pk]),
             statement_xlsx_url=reverse("portal_statement_xlsx", args=[client.pk]),
             account_links=[
@@ -185,6 +260,24 @@ def portal_account(request, client):
             ],
         )
     return render(request, "accounts/portal_account.html", context)
+
+
+@portal_access(WHAT.ACCOUNT)
+def portal_budget_explanation(request, client):
+    """How the client's budget was counted, as decided. A page of its own, linked from the account page: the
+    account page is opened often and needs only the figures, this table is long and read now and then."""
+    account = selectors.account_for_client(client)
+    if account is None:
+        raise Http404
+    return render(
+        request,
+        "accounts/portal_budget_explanation.html",
+        {
+            "client": client,
+            # As decided: read from the decision's snapshot, so later price or rule changes never alter it.
+            "budget": planning_selectors.decision_budget_explanation(account.decision),
+        },
+    )
 
 
 def _decision_pdf_response(decision) -> HttpResponse:

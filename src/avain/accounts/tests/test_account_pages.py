@@ -231,16 +231,17 @@ def test_instalments_show_the_whole_period_the_granted_part_and_the_next_instalm
 
 def test_the_invoice_list_shows_statuses_and_says_when_only_the_newest_are_shown(client, case):
     account = account_of(case)
-    spend(account, [(dt.date(2025, 3, 1) + dt.timedelta(days=k), "1") for k in range(selectors.INVOICES_SHOWN + 2)])
+    days = [dt.date(2025, 3, 1) + dt.timedelta(days=k) for k in range(selectors.INVOICES_SHOWN + 2)]
+    spend(account, [(day, "1") for day in days])
     client.force_login(case.client.user)
     with frozen_at(noon(dt.date(2025, 5, 1))):
         html = get(client, "portal_account", case.client_id)
     rows = table_rows(html, "invoices")[1:]
     assert len(rows) == selectors.INVOICES_SHOWN
-    assert rows[0][0] == "04/21/2025" and rows[0][3] == euros(Decimal("10.00"))
+    assert rows[0][0] == f"{days[-1]:%m/%d/%Y}" and rows[0][3] == euros(Decimal("10.00"))
     with translation.override("en"):
         assert rows[0][4] == capfirst(str(InvoiceStatus.AWAITING_ACCEPTANCE.label))
-    assert "52" in by_testid(html, "more-invoices")
+    assert f"{len(days)} invoices" in by_testid(html, "more-invoices")
 
 
 def test_a_providers_invoices_keep_the_date_and_amount_its_home_page_shows(case):

@@ -66,6 +66,8 @@ def test_the_decision_and_account_pages_show_the_decided_lines_after_prices_chan
     assert "55,55" not in html and "Uusi nimi" not in html
     client.force_login(case.client.user)
     html = page(client, "portal_account", case.client_id)
+    assert reverse("portal_budget_explanation", args=[case.client_id]) in html  # on a page of its own
+    html = page(client, "portal_budget_explanation", case.client_id)
     assert "Näin budjettisi laskettiin" in html
     for text in DECIDED:
         assert text in html

@@ -173,10 +173,10 @@ def _invoice_rows(invoices) -> SafeString:
         (
             (
                 date_format(invoice.invoice_date, "SHORT_DATE_FORMAT"),
-                invoice.provider.name if invoice.provider else receipt,
+                receipt if invoice.provider_name is None else invoice.provider_name,
                 invoice.invoice_number,
                 euros(invoice.total),
-                capfirst(invoice.get_status_display()),
+                capfirst(invoice.status_label),
             )
             for invoice in invoices
         ),

@@ -49,6 +49,8 @@ def _navigation(request) -> list[dict]:
         ]
     if roles & {Role.RESEARCHER, Role.ORGANISER_ADMIN}:
         items.append((reverse("research_studies"), _("Studies")))
+    if Role.ORGANISER_ADMIN in roles:
+        items.append((reverse("research_monitoring"), _("Monitoring")))
     if roles & {Role.FINANCE, Role.ORGANISER_ADMIN}:
         items.append((reverse("research_service_use"), _("Service use of control clients")))
     if Role.FINANCE in roles:

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
+from django.utils.translation import gettext_lazy
 
 MIN_REPLICATES = 1000
 MIN_COMPLETE_CASES = 2
@@ -153,15 +154,16 @@ class Quadrant(enum.Enum):
 
     @property
     def label(self) -> str:
-        return _QUADRANT_LABELS[self]
+        return str(_QUADRANT_LABELS[self])
 
 
+# Shown to researchers: translated when shown (lazily), in the reader's language.
 _QUADRANT_LABELS = {
-    Quadrant.NORTH_EAST: "more effective, more costly",
-    Quadrant.SOUTH_EAST: "dominant: more effective or cheaper, and not worse in either",
-    Quadrant.NORTH_WEST: "dominated: less effective or costlier, and not better in either",
-    Quadrant.SOUTH_WEST: "less effective, less costly",
-    Quadrant.ORIGIN: "no difference in cost or effect",
+    Quadrant.NORTH_EAST: gettext_lazy("more effective, more costly"),
+    Quadrant.SOUTH_EAST: gettext_lazy("dominant: more effective or cheaper, and not worse in either"),
+    Quadrant.NORTH_WEST: gettext_lazy("dominated: less effective or costlier, and not better in either"),
+    Quadrant.SOUTH_WEST: gettext_lazy("less effective, less costly"),
+    Quadrant.ORIGIN: gettext_lazy("no difference in cost or effect"),
 }
 
 

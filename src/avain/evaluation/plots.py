@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from avain.evaluation.cea import BootstrapResult, Incremental, display_round
 
@@ -72,7 +73,7 @@ def ce_plane_svg(
     point: Incremental,
     *,
     wtp: float,
-    effect_unit: str = "points",
+    effect_unit: str | None = None,
     cost_unit: str = "€",
     max_points: int = MAX_POINTS,
 ) -> str:
@@ -83,13 +84,21 @@ def ce_plane_svg(
     y_range = _symmetric_range(result.delta_costs, point.delta_cost)
     x = _Scale(*x_range, MARGIN, WIDTH - MARGIN)
     y = _Scale(*y_range, HEIGHT - MARGIN, MARGIN)
-    description = (
-        f"{len(shown)} of {result.replicates} bootstrap replicates of the incremental effect (x, {effect_unit}) and "
-        f"the incremental cost (y, {cost_unit}); point estimate ΔE {display_round(point.delta_effect)}, "
-        f"ΔC {display_round(point.delta_cost)}; the line is a willingness to pay of {display_round(wtp, 0)} "
-        f"{cost_unit} per {effect_unit[:-1] if effect_unit.endswith('s') else effect_unit}."
-    )
-    parts = _open_svg("Cost-effectiveness plane", description, "ce-plane")
+    effect_unit = effect_unit or _("points")
+    description = _(
+        "%(shown)s of %(replicates)s bootstrap replicates of the incremental effect (x, %(effect_unit)s) and the "
+        "incremental cost (y, %(cost_unit)s); point estimate ΔE %(delta_effect)s, ΔC %(delta_cost)s; the line is a "
+        "willingness to pay of %(wtp)s %(cost_unit)s per score point."
+    ) % {
+        "shown": len(shown),
+        "replicates": result.replicates,
+        "effect_unit": effect_unit,
+        "cost_unit": cost_unit,
+        "delta_effect": display_round(point.delta_effect),
+        "delta_cost": display_round(point.delta_cost),
+        "wtp": display_round(wtp, 0),
+    }
+    parts = _open_svg(_("Cost-effectiveness plane"), description, "ce-plane")
     left, right, top, bottom = MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN
     parts.append(
         f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#999"/>'
@@ -104,10 +113,10 @@ def ce_plane_svg(
         f'stroke="#333"/>'
     )
     for label, (qx, qy, anchor) in {
-        "NW: dominated": (left + 4, top + 14, "start"),
-        "NE: costlier, more effective": (right - 4, top + 14, "end"),
-        "SW: cheaper, less effective": (left + 4, bottom - 6, "start"),
-        "SE: dominant": (right - 4, bottom - 6, "end"),
+        _("NW: dominated"): (left + 4, top + 14, "start"),
+        _("NE: costlier, more effective"): (right - 4, top + 14, "end"),
+        _("SW: cheaper, less effective"): (left + 4, bottom - 6, "start"),
+        _("SE: dominant"): (right - 4, bottom - 6, "end"),
     }.items():
         parts.append(_text(qx, qy, label, anchor, ' class="quadrant" fill="#555"'))
     # The willingness-to-pay line, clipped to the plotting box by the clip path.
@@ -127,27 +136,37 @@ def ce_plane_svg(
         f'<circle class="estimate" cx="{_number(float(x(point.delta_effect)))}" '
         f'cy="{_number(float(y(point.delta_cost)))}" r="4" fill="#000"/>'
     )
-    parts.append(_text((left + right) / 2, HEIGHT - 12, f"Incremental effect ({effect_unit})"))
+    parts.append(_text((left + right) / 2, HEIGHT - 12, _("Incremental effect (%(unit)s)") % {"unit": effect_unit}))
     parts.append(
-        _text(14, (top + bottom) / 2, f"Incremental cost ({cost_unit})", extra=f' transform="rotate(-90 14 '
+        _text(14, (top + bottom) / 2, _("Incremental cost (%(unit)s)") % {"unit": cost_unit}, extra=f' transform="rotate(-90 14 '
         f'{_number((top + bottom) / 2)})"')
     )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def ceac_svg(result: BootstrapResult, *, cost_unit: str = "€", effect_unit: str = "point") -> str:
+def ceac_svg(result: BootstrapResult, *, cost_unit: str = "€", effect_unit: str | None = None) -> str:
     """The acceptability curve: for each willingness to pay, the share of replicates with a positive NMB."""
     wtp, share = result.wtp, result.ceac
     x = _Scale(float(wtp.min()), float(wtp.max()) if wtp.max() > wtp.min() else float(wtp.min()) + 1.0,
                MARGIN, WIDTH - MARGIN)
     y = _Scale(0.0, 1.0, HEIGHT - MARGIN, MARGIN)
-    description = (
-        f"Probability that the intervention is cost-effective at {len(wtp)} willingness-to-pay values from "
-        f"{display_round(float(wtp.min()), 0)} to {display_round(float(wtp.max()), 0)} {cost_unit} per "
-        f"{effect_unit}: from {share[0]:.1%} to {share[-1]:.1%}, over {result.replicates} bootstrap replicates."
-    )
-    parts = _open_svg("Cost-effectiveness acceptability curve", description, "ceac")
+    effect_unit = effect_unit or _("score point")
+    description = _(
+        "Probability that the intervention is cost-effective at %(count)s willingness-to-pay values from %(low)s to "
+        "%(high)s %(cost_unit)s per %(effect_unit)s: from %(first)s to %(last)s, over %(replicates)s bootstrap "
+        "replicates."
+    ) % {
+        "count": len(wtp),
+        "low": display_round(float(wtp.min()), 0),
+        "high": display_round(float(wtp.max()), 0),
+        "cost_unit": cost_unit,
+        "effect_unit": effect_unit,
+        "first": f"{share[0]:.1%}",
+        "last": f"{share[-1]:.1%}",
+        "replicates": result.replicates,
+    }
+    parts = _open_svg(_("Cost-effectiveness acceptability curve"), description, "ceac")
     left, right, top, bottom = MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN
     parts.append(
         f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#999"/>'
@@ -158,9 +177,15 @@ def ceac_svg(result: BootstrapResult, *, cost_unit: str = "€", effect_unit: st
         parts.append(_text(left - 4, py + 4, f"{level:.0%}", "end"))
     points = " ".join(f"{_number(px)},{_number(py)}" for px, py in zip(x(wtp), y(share), strict=True))
     parts.append(f'<polyline class="ceac" points="{points}" fill="none" stroke="#1f5f99" stroke-width="2"/>')
-    parts.append(_text((left + right) / 2, HEIGHT - 12, f"Willingness to pay ({cost_unit} per {effect_unit})"))
     parts.append(
-        _text(14, (top + bottom) / 2, "Probability cost-effective", extra=f' transform="rotate(-90 14 '
+        _text(
+            (left + right) / 2,
+            HEIGHT - 12,
+            _("Willingness to pay (%(cost_unit)s per %(effect_unit)s)") % {"cost_unit": cost_unit, "effect_unit": effect_unit},
+        )
+    )
+    parts.append(
+        _text(14, (top + bottom) / 2, _("Probability cost-effective"), extra=f' transform="rotate(-90 14 '
         f'{_number((top + bottom) / 2)})"')
     )
     parts.append("</svg>")
@@ -187,21 +212,21 @@ def plane_rows(result: BootstrapResult, point: Incremental) -> list[dict]:
     """The plane as a table: the point estimate with its intervals, and the share of replicates in each quadrant."""
     rows = [
         {
-            "quantity": "incremental cost",
+            "quantity": _("incremental cost"),
             "estimate": point.delta_cost,
             "low": result.cost_interval.low,
             "high": result.cost_interval.high,
         },
         {
-            "quantity": "incremental effect",
+            "quantity": _("incremental effect"),
             "estimate": point.delta_effect,
             "low": result.effect_interval.low,
             "high": result.effect_interval.high,
         },
     ]
     rows.extend(
-        {"quantity": f"share of replicates, {where.value} ({where.label})", "estimate": share, "low": None,
-         "high": None}
+        {"quantity": _("share of replicates, %(quadrant)s") % {"quadrant": where.label}, "estimate": share,
+         "low": None, "high": None}
         for where, share in result.quadrant_shares.items()
     )
     return rows

@@ -18,7 +18,7 @@ from .forms import ControlFollowUpForm, InstrumentUploadForm, answer_form
 from .models import MeasurementStatus
 
 # Questionnaire answers are read as part of the client's overview: the access log has no kind of its own for them.
-WHAT = AccessLogEntry.What.CLIENT_OVERVIEW
+WHAT = AccessLogEntry.What.QUESTIONNAIRES
 
 
 def _pages(instrument) -> list[dict]:

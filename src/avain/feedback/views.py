@@ -17,7 +17,7 @@ from .forms import AnswerForm, DiaryEntryForm, FeedbackForm, PromptForm
 from .models import FeedbackStatus
 
 # Diaries and feedback are read as part of the client's overview: the access log has no kind of its own for them.
-WHAT = AccessLogEntry.What.CLIENT_OVERVIEW
+WHAT = AccessLogEntry.What.FEEDBACK
 DIARY_STAFF_ROLES = (Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE, Role.ORGANISER_ADMIN)
 
 

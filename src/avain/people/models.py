@@ -130,6 +130,10 @@ class AccessLogEntry(models.Model):
         ACCOUNT = "account", _("budget account")
         INVOICE = "invoice", _("invoices")
         AGREEMENT = "agreement", _("agreements with providers")
+        QUESTIONNAIRES = "questionnaires", _("questionnaires")
+        TIME_USE = "time_use", _("time use")
+        FEEDBACK = "feedback", _("diary and feedback")
+        RESEARCH = "research", _("research consent and studies")
 
     class Grounds(models.TextChoices):
         CLIENT_RELATIONSHIP = "client_relationship", _("client relationship in the organiser's social services")

@@ -27,7 +27,7 @@ from .forms import ConsentForm, ServiceUseUploadForm, StudyForm
 from .models import StudyStatus
 
 # Consent and enrolment are read as part of the client's overview: the access log has no kind of its own for them.
-WHAT = AccessLogEntry.What.CLIENT_OVERVIEW
+WHAT = AccessLogEntry.What.RESEARCH
 
 
 def _show_errors(request, error: ValidationError) -> None:

@@ -13,7 +13,7 @@ from .forms import CostRateForm, SamplingPeriodForm, TimeEntryForm
 from .models import TimeRole
 
 # Time recorded for a client's HB is part of the client's overview: the access log has no kind of its own for it.
-WHAT = AccessLogEntry.What.CLIENT_OVERVIEW
+WHAT = AccessLogEntry.What.TIME_USE
 STAFF_ROLES = (Role.SOCIAL_WORKER, Role.APPROVER, Role.FINANCE, Role.ORGANISER_ADMIN)
 PORTAL_ROLES = (TimeRole.CLIENT, TimeRole.CLOSE_ONE, TimeRole.HB_ASSISTANT)
 

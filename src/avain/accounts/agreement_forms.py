@@ -6,10 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy as _
 
 from avain.catalogue.models import Provider, ServiceUnit
+from avain.core.formatting import money_text
 from avain.core.money import round_money
 
 from .models import Agreement, SubAccount
@@ -21,13 +21,10 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
 
 
-def _money_text(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-
 
 class SubAccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, sub: SubAccount) -> str:
-        return gettext("%(line)s (%(left)s € left)") % {"line": sub.description, "left": _money_text(sub.left)}
+        return gettext("%(line)s (%(left)s € left)") % {"line": sub.description, "left": money_text(sub.left)}
 
 
 class AgreementForm(forms.Form):

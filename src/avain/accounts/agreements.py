@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from avain.catalogue.models import Provider, RegistrationStatus
+from avain.core.formatting import date_text, money_text
 from avain.core import clock
 from avain.core.money import round_money, to_money
 
@@ -24,9 +24,6 @@ _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 def new_agreement_number() -> str:
     return "HB-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
 
-
-def _money_text(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
 def make_agreement(
@@ -68,15 +65,15 @@ def make_agreement(
                 _("The agreement must be within the budget period %(start)s–%(end)s."),
                 code="outside_period",
                 params={
-                    "start": formats.date_format(account.period_start, "SHORT_DATE_FORMAT"),
-                    "end": formats.date_format(account.period_end, "SHORT_DATE_FORMAT"),
+                    "start": date_text(account.period_start),
+                    "end": date_text(account.period_end),
                 },
             )
         if cap > sub.left:
             raise ValidationError(
                 _("Only %(left)s € is left for “%(line)s”; the agreement would take %(cap)s €."),
                 code="insufficient_funds",
-                params={"left": _money_text(sub.left), "line": sub.description, "cap": _money_text(cap)},
+                params={"left": money_text(sub.left), "line": sub.description, "cap": money_text(cap)},
             )
         now = clock.now()
         for _attempt in range(5):  # 31**8 numbers: a clash is rare, five in a row never happens in practice

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from avain.core.formatting import money_text
 from avain.core import clock
 from avain.core.money import CENT, ZERO, money_sum, round_money
 from avain.planning.models import PlanLine, PlanStatus
@@ -36,9 +36,6 @@ from .services import release_instalment
 MAX_INSTALMENTS = 12
 MAX_CLAIM_DEADLINE_DAYS = 365
 
-
-def _money_text(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
 def _amount(value, *, allow_zero: bool = False) -> Decimal:
@@ -127,7 +124,7 @@ def move_money(*, account: BudgetAccount, from_sub: SubAccount, to_sub: SubAccou
             raise ValidationError(
                 _("Only %(left)s € is free on “%(line)s”. You cannot move %(amount)s € from it."),
                 code="more_than_left",
-                params={"left": _money_text(max(source.left, ZERO)), "line": source.description, "amount": _money_text(amount)},
+                params={"left": money_text(max(source.left, ZERO)), "line": source.description, "amount": money_text(amount)},
             )
         ledger.post(
             [
@@ -162,7 +159,7 @@ def allow_overspend(*, sub_account: SubAccount, amount, reason: str = "", by) ->
             raise ValidationError(
                 _("“%(line)s” is already %(over)s € over its money. The permission cannot be less than that."),
                 code="overspend_in_use",
-                params={"line": sub.description, "over": _money_text(overdrawn)},
+                params={"line": sub.description, "over": money_text(overdrawn)},
             )
         sub.overspend_allowed = amount
         sub.overspend_reason = reason if amount > 0 else ""
@@ -416,7 +413,7 @@ def _check_change(new_lines, predecessor, spent_before, removed, old, closed_bef
                     "agreements. The line must be at least %(used)s €."
                 ),
                 code="line_below_used",
-                params={"line": line.description, "amount": _money_text(line.amount), "used": _money_text(used)},
+                params={"line": line.description, "amount": money_text(line.amount), "used": money_text(used)},
             )
     for sub in removed:
         if sub.committed > 0:
@@ -440,7 +437,7 @@ def _check_change(new_lines, predecessor, spent_before, removed, old, closed_bef
                 "the budget. Lower the lines by %(over)s €."
             ),
             code="change_over_budget",
-            params={"over": _money_text(after - before)},
+            params={"over": money_text(after - before)},
         )
 
 

@@ -28,13 +28,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Sum
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from avain.core.formatting import date_text, money_text
 from avain.core import clock
 from avain.core.money import ZERO, money_sum
 from avain.core.validators import validate_iban
@@ -64,12 +65,6 @@ from .models import (
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def _money_text(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-
-
-def _date_text(day: dt.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -179,7 +174,7 @@ UNPAYABLE_MESSAGES = {
 
 def _unpayable_message(code: str, invoice: Invoice) -> str:
     return str(UNPAYABLE_MESSAGES[code]) % {
-        "number": invoice.invoice_number, "iban": invoice.payee_iban, "amount": _money_text(invoice.total)
+        "number": invoice.invoice_number, "iban": invoice.payee_iban, "amount": money_text(invoice.total)
     }
 
 
@@ -222,7 +217,7 @@ def create_batch(*, organiser, execution_date: dt.date, created_by, invoice_ids=
         raise ValidationError(
             _("The payment date %(date)s has passed. Choose today or a later day."),
             code="date_in_past",
-            params={"date": _date_text(execution_date)},
+            params={"date": date_text(execution_date)},
         )
     chosen = invoice_ids is not None
     if chosen:
@@ -329,7 +324,7 @@ def cancel_batch(*, batch: PaymentBatch, cancelled_by) -> PaymentBatch:
                     "To stop a payment, contact the bank."
                 ),
                 code="already_exported",
-                params={"date": _date_text(timezone.localtime(batch.exported_at).date())},
+                params={"date": date_text(timezone.localtime(batch.exported_at).date())},
             )
         payments = list(Payment.objects.select_for_update().filter(batch=batch).order_by("pk"))
         invoice_ids = [payment.invoice_id for payment in payments]
@@ -367,7 +362,7 @@ def export_batch(*, batch: PaymentBatch, exported_by) -> PaymentBatch:
             raise ValidationError(
                 _("The payment date %(date)s has passed. Cancel this batch and make a new one with a new date."),
                 code="date_in_past",
-                params={"date": _date_text(batch.execution_date)},
+                params={"date": date_text(batch.execution_date)},
             )
         payments = list(Payment.objects.filter(batch=batch).select_related("invoice").order_by("pk"))
         now = clock.now()
@@ -477,7 +472,7 @@ def problem_message(problem: dict) -> str:
     params = dict(problem.get("params") or {})
     for key in _MONEY_PARAMS & params.keys():
         try:
-            params[key] = _money_text(Decimal(str(params[key])))
+            params[key] = money_text(Decimal(str(params[key])))
         except ArithmeticError:
             pass
     if "reason" in params:

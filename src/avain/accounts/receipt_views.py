@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from avain.core.feedback import show_errors
 from avain.organisations.access import staff_required
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 from avain.people.access import portal_access
@@ -29,10 +30,6 @@ WHAT = AccessLogEntry.What
 # The approval queue shows the oldest invoices first; a longer backlog is worked through a page at a time.
 QUEUE_LENGTH = 100
 
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _can_edit(request) -> bool:
@@ -120,7 +117,7 @@ def portal_invoices(request, client):
                     % {"number": invoice.invoice_number},
                 )
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
         return redirect("portal_invoices", client.pk)
     invoices = list(_invoices_of(account)) if account else []
     return render(
@@ -233,7 +230,7 @@ def invoice_approval(request):
                     % {"number": invoice.invoice_number},
                 )
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
         return redirect("invoice_approval")
     waiting = _awaiting_approval(organiser_id)
     count = waiting.count()

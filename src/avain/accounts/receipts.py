@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import formats
 from django.utils.translation import gettext as _
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from avain.core.formatting import date_text, money_text
 from avain.core import clock
 from avain.core.money import ZERO, round_money
 from avain.people.models import Client, Delegation
@@ -55,12 +55,6 @@ _SIGNATURES = (
 CONTENT_TYPES = {extension: content_type for _signature, extension, content_type in _SIGNATURES}
 
 
-def _date(value: dt.date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
-
-
-def _money(amount: Decimal) -> str:
-    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
 def may_act_for_client(user, client: Client) -> bool:
@@ -168,19 +162,19 @@ def _check_date(account: BudgetAccount, purchase_date: dt.date, today: dt.date) 
         raise ValidationError(
             _("The date %(date)s is in the future. Give the date you bought the thing or service."),
             code="date_in_future",
-            params={"date": _date(purchase_date)},
+            params={"date": date_text(purchase_date)},
         )
     if not account.period_start <= purchase_date <= account.period_end:
         raise ValidationError(
             _("The date %(date)s is outside your budget period %(start)s–%(end)s."),
             code="date_outside_period",
-            params={"date": _date(purchase_date), "start": _date(account.period_start), "end": _date(account.period_end)},
+            params={"date": date_text(purchase_date), "start": date_text(account.period_start), "end": date_text(account.period_end)},
         )
     if (today - purchase_date).days > account.claim_deadline_days:
         raise ValidationError(
             _("The purchase on %(date)s was more than %(days)s days ago. The time to claim it has passed."),
             code="claimed_too_late",
-            params={"date": _date(purchase_date), "days": account.claim_deadline_days},
+            params={"date": date_text(purchase_date), "days": account.claim_deadline_days},
         )
 
 
@@ -236,7 +230,7 @@ def claim_receipt(
             raise ValidationError(
                 _("Only %(left)s € is left for “%(line)s”; the purchase is %(amount)s €."),
                 code="insufficient_funds",
-                params={"left": _money(max(sub.left, ZERO)), "line": sub.description, "amount": _money(amount)},
+                params={"left": money_text(max(sub.left, ZERO)), "line": sub.description, "amount": money_text(amount)},
             )
         if without_receipt:
             if account.no_receipt_allowance <= 0:
@@ -249,7 +243,7 @@ def claim_receipt(
                 raise ValidationError(
                     _("Without a receipt you can claim %(left)s € more in this budget period; this purchase is %(amount)s €. Add a photo or a PDF of the receipt."),
                     code="over_no_receipt_allowance",
-                    params={"left": _money(max(left, ZERO)), "amount": _money(amount)},
+                    params={"left": money_text(max(left, ZERO)), "amount": money_text(amount)},
                 )
 
         now = clock.now()

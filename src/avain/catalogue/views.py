@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from avain.core.feedback import show_errors
 from avain.core.clock import today
 from avain.organisations.access import staff_required
 from avain.organisations.models import Organiser, Role
@@ -114,10 +115,6 @@ def price_list_import_confirm(request, upload_id: int):
         messages.info(request, _("Nothing changed: the price list already matches the file."))
     return redirect("price_list")
 
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- A provider registers -------------------------------------------------------------------------------------------
@@ -249,7 +246,7 @@ def provider_product(request, product_id: int | None = None):
             if editable and form.is_bound:
                 _add_model_errors(form, error)
             else:  # the page shows no form to put the error on
-                _show_errors(request, error)
+                show_errors(request, error)
     return render(
         request,
         "catalogue/provider_product.html",
@@ -291,7 +288,7 @@ def provider_registration_decide(request, provider_id: int):
                 provider=provider, actor=request.user, approve=approve, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(
                 request,

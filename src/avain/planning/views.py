@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from avain.core.feedback import show_errors
 from avain.core.clock import today
 from avain.core.periods import Period
 from avain.organisations.access import staff_required
@@ -35,10 +36,6 @@ from .models import ApprovalRule, CaseStatus, Frequency, PlanStatus, SupportPlan
 
 WHAT = AccessLogEntry.What
 
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @staff_required(Role.SOCIAL_WORKER, Role.APPROVER)
@@ -77,12 +74,12 @@ def case_close(request, case_id: int):
     case = case_for_staff(request, case_id, WHAT.CLIENT_OVERVIEW)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        _show_errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        show_errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
         return redirect("client_detail", case.client_id)
     try:
         services.close_case(case=case, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, _("The HB is closed. The reason is kept in the case's history."))
     return redirect("client_detail", case.client_id)
@@ -107,7 +104,7 @@ def case_open(request, client_id: int):
             period=Period(form.cleaned_data["period_start"], form.cleaned_data["period_end"]),
         )
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
         return redirect("client_detail", client.pk)
     return redirect("case_needs", case.pk)
 
@@ -121,7 +118,7 @@ def client_decline(request, client_id: int):
         try:
             services.decline_hb(client=client, worker=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Recorded: the client continues with ordinary services."))
     return redirect("client_detail", client.pk)
@@ -184,7 +181,7 @@ def case_start_planning(request, case_id: int):
     try:
         services.start_planning(case=case, actor=request.user)
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, _("The client can now write the support plan."))
     return redirect("case_needs", case.pk)
@@ -459,7 +456,7 @@ def portal_plan_change(request, client):
     try:
         services.start_change(case=case, actor=request.user)
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
         return redirect("portal_home", client.pk)
     messages.success(request, _("You can now change your plan. Your budget stays in use as approved until the change is approved."))
     return redirect("portal_plan", client.pk)
@@ -526,12 +523,12 @@ def budget_rule_end(request, rule_id: int):
     rule = selectors.get_budget_rule(request.staff.organiser_id, rule_id)
     form = EndBudgetRuleForm(request.POST)
     if not form.is_valid():
-        _show_errors(request, ValidationError(list(form.errors["valid_to"])))
+        show_errors(request, ValidationError(list(form.errors["valid_to"])))
         return redirect("budget_rules")
     try:
         services.end_budget_rule(rule=rule, actor=request.user, valid_to=form.cleaned_data["valid_to"])
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, _("The budget rule now has an end date."))
     return redirect("budget_rules")

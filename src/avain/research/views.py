@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from avain.core.feedback import show_errors
 from avain.core import clock
 from avain.organisations.access import staff_required
 from avain.organisations.models import Role
@@ -29,10 +30,6 @@ from .models import StudyStatus
 # Consent and enrolment are read as part of the client's overview: the access log has no kind of its own for them.
 WHAT = AccessLogEntry.What.RESEARCH
 
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- The worker: consent and enrolment on the client's research page -----------------------------------------------
@@ -77,7 +74,7 @@ def client_research(request, client_id: int):
             else:
                 raise Http404
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
             status = 400
     return render(
         request,
@@ -114,7 +111,7 @@ def portal_research(request, client):
         try:
             services.withdraw_consent(consent=consent, by=request.user)
         except ValidationError as error:
-            _show_errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Your consent is withdrawn. Your data is no longer used in research."))
         return redirect("portal_research", client.pk)
@@ -193,7 +190,7 @@ def study_final(request, study_id: int):
     try:
         services.make_final(study=study, by=request.user)
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, _("Enrolment is final and the arms are allocated. Every allocation is logged."))
     return redirect("research_study", study.pk)
@@ -206,7 +203,7 @@ def study_close(request, study_id: int):
     try:
         services.close_study(study=study, by=request.user)
     except ValidationError as error:
-        _show_errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, _("The study is closed."))
     return redirect("research_study", study.pk)

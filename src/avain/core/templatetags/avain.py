@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
+from avain.core.formatting import money_text
+
 register = template.Library()
 
 
@@ -11,7 +13,7 @@ def euros(value: Decimal | None) -> str:
     """An amount in the active language's number format with the euro sign: 1 234,50 € in Finnish."""
     if value is None or value == "":
         return ""
-    return f"{formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)}\N{NO-BREAK SPACE}€"
+    return f"{money_text(value)}\N{NO-BREAK SPACE}€"
 
 
 @register.filter

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
@@ -306,24 +306,43 @@ def _process(import_file: ImportFile, *, provider: Provider, by) -> None:
             raise FileRejected([Problem(None, "file_too_large", {"limit_mb": MAX_FILE_MB})])
         data = bytes(import_file.content)
         if import_file.kind == ImportKind.FINVOICE:
-            read, source = read_finvoice(data, provider), InvoiceSource.FINVOICE
+            read, table = read_finvoice(data, provider), None
         else:
-            read, source = read_csv(data, provider), InvoiceSource.CSV
+            table = read_csv_table(data)
     except FileRejected as rejected:
         _record(import_file, ImportStatus.REJECTED, rejected.problems, lines_total=rejected.lines_total, posted=0)
         return
-    result = post_provider_invoices(
-        provider=provider, claims=read.claims, source=source, recorded_by=by, import_file=import_file
-    )
+    if table is not None and posts_set_based():
+        # That module reads the lines with this one's functions, so it is imported here, not at the top.
+        from .csv_posting import post_csv
+
+        problems, result = post_csv(table, provider=provider, recorded_by=by, import_file=import_file)
+        lines_total = len(table.rows)
+    else:
+        if table is not None:
+            read = read_csv_rows(table, table.rows, provider)
+        result = post_provider_invoices(
+            provider=provider,
+            claims=read.claims,
+            source=InvoiceSource.FINVOICE if table is None else InvoiceSource.CSV,
+            recorded_by=by,
+            import_file=import_file,
+        )
+        problems, lines_total = read.problems, read.lines_total
     _record(
         import_file,
         ImportStatus.PROCESSED,
-        read.problems + result.problems,
-        lines_total=read.lines_total,
+        problems + result.problems,
+        lines_total=lines_total,
         posted=result.lines_posted,
     )
     # Everything is written but not committed: a crash here must leave nothing behind.
     faults.checkpoint("import:posted")
+
+
+def posts_set_based() -> bool:
+    """Whether CSV files are posted set-based in the database (:mod:`.csv_posting`): on PostgreSQL."""
+    return connection.vendor == "postgresql"
 
 
 def _record(import_file: ImportFile, status: str, problems: Iterable[Problem], *, lines_total: int, posted: int) -> None:
@@ -495,9 +514,25 @@ def _mostly_text(text: str) -> bool:
     return len(_CONTROL.findall(sample)) <= len(sample) // 100
 
 
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file's records under its header: ``index`` maps each column to its position, ``width`` is the
+    header's length and ``rows`` are the non-blank records as ``(line, values)``."""
+
+    index: dict[str, int]
+    width: int
+    rows: list[tuple[int, list[str]]]
+
+
 def read_csv(data: bytes, provider: Provider) -> ReadFile:
     """The invoices in a CSV file: rows with the same ``invoice_number`` form one invoice. Raises
     :class:`FileRejected` when the file cannot be read as a whole."""
+    table = read_csv_table(data)
+    return read_csv_rows(table, table.rows, provider)
+
+
+def read_csv_table(data: bytes) -> CsvTable:
+    """The file's records, after the checks of the file as a whole; raises :class:`FileRejected`."""
     if not data.strip():
         raise FileRejected([Problem(None, "file_empty")])
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data:
@@ -517,11 +552,16 @@ def read_csv(data: bytes, provider: Provider) -> ReadFile:
     rows = [(line, values) for line, values in records if line > header_line and any(v.strip() for v in values)]
     if not rows:
         raise FileRejected([Problem(None, "csv_no_rows")])
+    return CsvTable(index=index, width=len(header), rows=rows)
 
+
+def read_csv_rows(table: CsvTable, rows: Iterable[tuple[int, list[str]]], provider: Provider) -> ReadFile:
+    """Some of the table's ``rows`` (all of them, or those left after the set-based posting) read into invoices."""
     problems: list[Problem] = []
     readable = []
+    rows = list(rows)
     for line, values in rows:
-        row, row_problems = _csv_row(line, values, index, width=len(header), provider=provider)
+        row, row_problems = _csv_row(line, values, table.index, width=table.width, provider=provider)
         problems.extend(row_problems)
         if row is not None:
             readable.append(row)
@@ -608,13 +648,13 @@ def _csv_row(line: int, values: list[str], index: dict[str, int], *, width: int,
     dates = {}
     for name in ("invoice_date", "due_date", "service_date"):
         if cell(name):
-            dates[name] = _csv_date(cell(name))
+            dates[name] = csv_date(cell(name))
             if dates[name] is None:
                 refuse("csv_bad_date", column=name, value=_echo(cell(name)))
     numbers = {}
     for name, limit in (("quantity", MAX_QUANTITY), ("unit_price", MAX_AMOUNT), ("amount", MAX_AMOUNT)):
         if cell(name):
-            numbers[name] = _csv_number(cell(name))
+            numbers[name] = csv_number(cell(name))
             if numbers[name] is None:
                 refuse("csv_bad_number", column=name, value=_echo(cell(name)))
             else:
@@ -622,15 +662,13 @@ def _csv_row(line: int, values: list[str], index: dict[str, int], *, width: int,
 
     iban = provider.iban
     if cell("payee_iban"):
-        try:
-            iban = stdnum_iban.validate(cell("payee_iban"))
-        except StdnumValidationError:
+        iban = csv_iban(cell("payee_iban"))
+        if iban is None:
             refuse("csv_bad_iban", value=_echo(cell("payee_iban")))
     reference = ""
     if cell("reference"):
-        try:
-            reference = references.validate_reference(cell("reference"))[1]
-        except references.ReferenceError:
+        reference = csv_reference(cell("reference"))
+        if reference is None:
             refuse("csv_bad_reference", value=_echo(cell("reference")))
 
     if problems:
@@ -648,8 +686,29 @@ def _csv_row(line: int, values: list[str], index: dict[str, int], *, width: int,
     return _CsvRow(line, number, details, claim), []
 
 
+def csv_iban(text: str) -> str | None:
+    """The IBAN in the compact form the reader keeps, or None when it is not valid."""
+    try:
+        return stdnum_iban.validate(text)
+    except StdnumValidationError:
+        return None
+
+
+def csv_reference(text: str) -> str | None:
+    """The payment reference in its compact form, or None when it is not valid."""
+    try:
+        return references.validate_reference(text)[1]
+    except references.ReferenceError:
+        return None
+
+
+def csv_number_fits(value: Decimal, limit: Decimal) -> bool:
+    """Whether a number read from the file is one the reader accepts for a column with this limit."""
+    return not _number_problems(0, [("", value, limit)])
+
+
 @functools.lru_cache(maxsize=4096)  # a file repeats its invoice and due dates on every line
-def _csv_date(text: str) -> dt.date | None:
+def csv_date(text: str) -> dt.date | None:
     match = _ISO_DATE.match(text)
     if match:
         year, month, day = match.groups()
@@ -665,7 +724,7 @@ def _csv_date(text: str) -> dt.date | None:
 
 
 @functools.lru_cache(maxsize=4096)  # and its prices and quantities
-def _csv_number(text: str) -> Decimal | None:
+def csv_number(text: str) -> Decimal | None:
     compact = _SPACES.sub("", text)  # thousands may be grouped with spaces: 1 234,50
     if not _NUMBER.match(compact):
         return None

@@ -257,11 +257,20 @@ class Invoice(models.Model):
     Its lines are posted as spending the moment it is received, so that two invoices can never spend the same euro;
     rejecting it reverses them. ``total`` is the sum of the lines that were posted."""
 
-    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
-    account = models.ForeignKey(BudgetAccount, on_delete=models.PROTECT, related_name="invoices")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    # Invoices, their lines and ledger entries arrive by the hundred thousand in one import. Their foreign keys have
+    # no row-level constraint (db_constraint=False): PostgreSQL would check each one row by row, which costs more
+    # than the rest of the import. Triggers check them once per statement instead (core.foreign_key_triggers,
+    # installed by migration 0003), so a parent must be written before the statement that refers to it ends. See
+    # docs/set-based-foreign-keys.md. PROTECT is still enforced by Django when a parent is deleted.
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_constraint=False)
+    account = models.ForeignKey(BudgetAccount, on_delete=models.PROTECT, related_name="invoices", db_constraint=False)
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", db_constraint=False
+    )
     source = models.CharField(max_length=10, choices=InvoiceSource.choices)
-    import_file = models.ForeignKey(ImportFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    import_file = models.ForeignKey(
+        ImportFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     invoice_number = models.CharField(_("invoice number"), max_length=40)
     invoice_date = models.DateField(_("invoice date"))
     due_date = models.DateField(_("due date"))
@@ -272,13 +281,19 @@ class Invoice(models.Model):
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
     attachment = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
     without_receipt = models.BooleanField(default=False)  # a small purchase within the no-receipt allowance
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     recorded_at = models.DateTimeField()
-    accepted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    accepted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
-    rejected_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rejected_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
 
@@ -315,11 +330,17 @@ class InvoiceLine(models.Model):
     """One posted line of an invoice: a service on one date, paid from one sub-account, under an agreement unless it
     is a client's receipt."""
 
-    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_index=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
-    sub_account = models.ForeignKey(SubAccount, on_delete=models.PROTECT, related_name="invoice_lines")
+    # Foreign keys checked once per statement by triggers, not row by row: see Invoice.
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+    # No index of its own: the unique constraint on (invoice, line_number) is an index that starts with it.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
+    sub_account = models.ForeignKey(
+        SubAccount, on_delete=models.PROTECT, related_name="invoice_lines", db_constraint=False
+    )
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines", db_constraint=False
     )
     line_number = models.PositiveIntegerField()
     service_date = models.DateField(_("service date"))
@@ -430,19 +451,30 @@ class LedgerEntry(models.Model):
     between lines, released at closing, an instalment not rolled over) and a payment (negative when the bank returns
     it) may be either, but never zero."""
 
-    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_index=False)
-    account = models.ForeignKey(BudgetAccount, on_delete=models.PROTECT, related_name="entries", db_index=False)
-    sub_account = models.ForeignKey(SubAccount, on_delete=models.PROTECT, related_name="entries")
+    # Foreign keys checked once per statement by triggers, not row by row: see Invoice.
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+    account = models.ForeignKey(
+        BudgetAccount, on_delete=models.PROTECT, related_name="entries", db_index=False, db_constraint=False
+    )
+    sub_account = models.ForeignKey(SubAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False)
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
     amount = MoneyField()
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
+    )
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
+    )
     # An internal note for finance and audit ("instalment 2/4", "moved to line 12"); pages describe an entry from
     # its kind and what it points at, in the reader's language.
     memo = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")  # None: a job
+    by = models.ForeignKey(  # None: a job
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
 
     class Meta:
         ordering = ["at", "id"]

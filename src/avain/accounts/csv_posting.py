@@ -18,6 +18,7 @@ Locks are taken as every other writer takes them (accounts, then agreements, the
 before anything is checked, so the room seen is the room that is used.
 """
 
+import re
 from decimal import Decimal
 
 from django.db import connection
@@ -39,7 +40,8 @@ ENTRY_FIELDS = (
     "organiser_id", "account_id", "sub_account_id", "kind", "amount", "invoice_id", "agreement_id", "memo", "at",
     "by_id",
 )  # fmt: skip
-TEMP_TABLES = ("csv_row", "csv_date", "csv_number", "csv_iban", "csv_reference", "csv_line", "csv_plain", "csv_invoice")
+# The tables of one import, dropped at its end (and by PostgreSQL at commit); ``csv_row`` is a view of the first.
+TEMP_TABLES = "csv_raw, csv_date, csv_number, csv_iban, csv_reference, csv_agreement, csv_line, csv_plain, csv_invoice"
 
 
 def post_csv(
@@ -47,16 +49,20 @@ def post_csv(
 ) -> tuple[list, PostingResult]:
     """Post the table's invoices; returns the reading problems and the posting result of the lines left to the
     reference path, with ``lines_posted`` counting every line posted. The caller holds the transaction."""
+    params = {
+        "organiser": provider.organiser_id,
+        "provider": provider.pk,
+        "provider_iban": provider.iban,
+        "today": clock.today(),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
-        _copy_rows(cursor, table)
+        # Sorts and hashes over a file's lines fit in memory, for this transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '64MB'; DROP VIEW IF EXISTS csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
+        if table.plain_lines is not None:
+            _copy_plain(cursor, table)
+        else:
+            _copy_rows(cursor, table)
         _copy_values(cursor, provider)
-        params = {
-            "organiser": provider.organiser_id,
-            "provider": provider.pk,
-            "provider_iban": provider.iban,
-            "today": clock.today(),
-        }
         _lock(cursor, params)
         _check_lines(cursor, params)
         _find_plain_invoices(cursor, params)
@@ -64,9 +70,9 @@ def post_csv(
         cursor.execute(
             "SELECT line FROM csv_row r WHERE NOT EXISTS (SELECT 1 FROM csv_plain p WHERE p.number = r.invoice_number)"
         )
-        left = {line for (line,) in cursor.fetchall()}
-        cursor.execute(f"DROP TABLE {', '.join(TEMP_TABLES)}")
-    read = imports.read_csv_rows(table, (row for row in table.rows if row[0] in left), provider)
+        left = sorted(line for (line,) in cursor.fetchall())
+        cursor.execute(f"DROP VIEW csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
+    read = imports.read_csv_rows(table, _rows_at(table, left), provider)
     result = post_provider_invoices(
         provider=provider, claims=read.claims, source=InvoiceSource.CSV, recorded_by=recorded_by, import_file=import_file
     )
@@ -74,13 +80,62 @@ def post_csv(
     return read.problems, result
 
 
+# What Python's str.strip() strips: every character for which str.isspace() is true (a test checks the list).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_SPACE = "[" + re.escape(WHITESPACE.replace("\n", "").replace("\r", "")) + "]"
+
+
+def _copy_plain(cursor, table) -> None:
+    """A plain file's body straight into ``COPY``, parsed by PostgreSQL, and ``csv_row`` as a view of it: the
+    non-blank lines, numbered by the file's lines (one record per line), with their values stripped as the
+    reference strips them. Most files have no white space around their values, and then none is stripped."""
+    raw = [f"c{position}" for position in range(table.width)]
+    cursor.execute(
+        f"CREATE TEMP TABLE csv_raw (ordinal integer GENERATED ALWAYS AS IDENTITY, {', '.join(f'{c} text' for c in raw)})"
+        " ON COMMIT DROP"
+    )
+    with cursor.cursor.copy(f"COPY csv_raw ({', '.join(raw)}) FROM STDIN (FORMAT csv, DELIMITER '{table.delimiter}')") as copy:
+        copy.write(table.body)
+    delimiter = re.escape(table.delimiter)
+    padded = re.search(rf"(?:^|{delimiter}){_SPACE}|{_SPACE}(?:{delimiter}|\r|$)", table.body, re.MULTILINE)
+    literal = "'" + WHITESPACE.replace("'", "''") + "'"
+
+    def value(column: str) -> str:
+        return f"btrim(coalesce({column}, ''), {literal})" if padded else f"coalesce({column}, '')"
+
+    cells = ", ".join(
+        f"{value('c%d' % table.index[name])} AS {name}" if name in table.index else f"''::text AS {name}"
+        for name in COLUMNS
+    )
+    blank = f"btrim(concat({', '.join(raw)}), {literal})" if padded else f"concat({', '.join(raw)})"
+    cursor.execute(
+        f"CREATE TEMP VIEW csv_row AS SELECT {int(table.first_line) - 1} + ordinal AS line, false AS extra, {cells} "
+        f"FROM csv_raw WHERE {blank} <> ''"
+    )
+
+
+def _rows_at(table, lines: list[int]) -> list[tuple[int, list[str]]]:
+    """The table's rows on these lines (in order), as the reference reads them."""
+    if table.plain_lines is None:
+        wanted = set(lines)
+        return [row for row in table.rows if row[0] in wanted]
+    return [(line, table.plain_lines[line - table.first_line].split(table.delimiter)) for line in lines]
+
+
 def _copy_rows(cursor, table) -> None:
-    """Every record, its values stripped as the reference strips them; ``extra`` marks values beyond the header."""
+    """Every record of a file read by the csv module, its values stripped as the reference strips them; ``extra``
+    marks values beyond the header. ``csv_row`` is then all of it."""
     columns = ", ".join(f"{name} text" for name in COLUMNS)
-    cursor.execute(f"CREATE TEMP TABLE csv_row (line integer, extra boolean, {columns}) ON COMMIT DROP")
+    cursor.execute(
+        f"CREATE TEMP TABLE csv_raw (line integer, extra boolean, {columns}) ON COMMIT DROP;"
+        "CREATE TEMP VIEW csv_row AS SELECT * FROM csv_raw"
+    )
     width = table.width
     positions = [table.index.get(name) for name in COLUMNS]
-    with cursor.cursor.copy(f"COPY csv_row (line, extra, {', '.join(COLUMNS)}) FROM STDIN") as copy:
+    with cursor.cursor.copy(f"COPY csv_raw (line, extra, {', '.join(COLUMNS)}) FROM STDIN") as copy:
         write = copy.write_row
         for line, values in table.rows:
             count = len(values)
@@ -88,12 +143,11 @@ def _copy_rows(cursor, table) -> None:
             if count < width:
                 values = values + [""] * (width - count)
             write((line, extra, *["" if at is None else values[at].strip() for at in positions]))
-    cursor.execute("ANALYZE csv_row")
 
 
 def _distinct(cursor, columns: tuple[str, ...]) -> list[str]:
-    union = " UNION ".join(f"SELECT {column} FROM csv_row" for column in columns)
-    cursor.execute(f"SELECT * FROM ({union}) AS v (text) WHERE text <> ''")
+    union = " UNION ALL ".join(f"SELECT {column} FROM csv_row" for column in columns)
+    cursor.execute(f"SELECT DISTINCT text FROM ({union}) AS v (text) WHERE text <> ''")
     return [text for (text,) in cursor.fetchall()]
 
 
@@ -137,49 +191,47 @@ def _copy(cursor, table: str, rows: list[tuple]) -> None:
                 copy.write_row(row)
 
 
-# The agreements the file names, as the reference finds them: the provider's own, by number.
-NAMED_AGREEMENTS = """
-    SELECT a.* FROM accounts_agreement a
-    WHERE a.organiser_id = %(organiser)s AND a.provider_id = %(provider)s
-      AND a.number IN (SELECT agreement FROM csv_row)
-"""
-
-
 def _lock(cursor, params: dict) -> None:
+    """The agreements the file names, found as the reference finds them (the provider's own, by number), into
+    ``csv_agreement``; then their accounts, the agreements and their sub-accounts locked, each in id order."""
+    cursor.execute(
+        """
+        CREATE TEMP TABLE csv_agreement ON COMMIT DROP AS
+        SELECT id, number, account_id, sub_account_id FROM accounts_agreement
+        WHERE organiser_id = %(organiser)s AND provider_id = %(provider)s
+          AND number IN (SELECT DISTINCT agreement FROM csv_row)
+        """,
+        params,
+    )
     for table, column in (
         ("accounts_budgetaccount", "account_id"),
         ("accounts_agreement", "id"),
         ("accounts_subaccount", "sub_account_id"),
     ):
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT id FROM {table} WHERE id IN (SELECT {column} FROM ({NAMED_AGREEMENTS}) n) "
-            f"ORDER BY id FOR UPDATE) AS locked",
-            params,
+            f"SELECT count(*) FROM (SELECT id FROM {table} WHERE id IN (SELECT {column} FROM csv_agreement) "
+            f"ORDER BY id FOR UPDATE) AS locked"
         )
 
 
 def _check_lines(cursor, params: dict) -> None:
-    """Every line with its values and whether it passes every check of the reference (``ok``); money in cents."""
+    """Every line with its values and whether it passes every check of the reference that concerns the line
+    alone (``ok``); the invoice's own details are checked once per invoice. Money in cents. A value that is
+    missing or does not parse joins nothing, which makes ``ok`` NULL and so false."""
     cursor.execute(
         f"""
         CREATE TEMP TABLE csv_line ON COMMIT DROP AS
-        SELECT r.line, r.invoice_number AS number, ag.id AS agreement_id, ag.account_id, ag.sub_account_id,
+        SELECT r.line, r.invoice_number AS number, r.invoice_date, r.due_date, r.payee_iban, r.reference,
+               ag.id AS agreement_id, ag.account_id, ag.sub_account_id,
                sd.value AS service_date, q.value AS quantity,
                -- in cents, only where the value fits the column (a huge one would overflow the cast)
                CASE WHEN p.fits_amount THEN (p.value * 100)::bigint END AS unit_price,
                CASE WHEN a.fits_amount THEN (a.value * 100)::bigint END AS amount, r.description,
-               idate.value AS invoice_date, ddate.value AS due_date,
-               CASE WHEN r.payee_iban = '' THEN %(provider_iban)s ELSE ib.iban END AS payee_iban,
-               coalesce(rf.reference, '') AS reference,
                coalesce(
                    NOT r.extra
                    AND r.invoice_number <> '' AND length(r.invoice_number) <= {imports.MAX_INVOICE_NUMBER_LENGTH}
-                   AND r.agreement <> '' AND length(r.description) <= {imports.MAX_DESCRIPTION_LENGTH}
-                   AND sd.value IS NOT NULL AND idate.value IS NOT NULL AND ddate.value IS NOT NULL
+                   AND length(r.description) <= {imports.MAX_DESCRIPTION_LENGTH}
                    AND q.fits_quantity AND p.fits_amount AND a.fits_amount
-                   AND (r.payee_iban = '' OR ib.payee_ok)
-                   AND (r.reference = '' OR rf.reference IS NOT NULL)
-                   AND ag.id IS NOT NULL
                    AND acc.status = '{AccountStatus.OPEN}' AND ag.status = '{AgreementStatus.ACTIVE}'
                    AND sd.value <= %(today)s
                    AND sd.value BETWEEN acc.period_start AND acc.period_end
@@ -192,14 +244,11 @@ def _check_lines(cursor, params: dict) -> None:
                ) AS ok
         FROM csv_row r
         LEFT JOIN csv_date sd ON sd.text = r.service_date
-        LEFT JOIN csv_date idate ON idate.text = r.invoice_date
-        LEFT JOIN csv_date ddate ON ddate.text = r.due_date
         LEFT JOIN csv_number q ON q.text = r.quantity
         LEFT JOIN csv_number p ON p.text = r.unit_price
         LEFT JOIN csv_number a ON a.text = r.amount
-        LEFT JOIN csv_iban ib ON ib.text = r.payee_iban
-        LEFT JOIN csv_reference rf ON rf.text = r.reference
-        LEFT JOIN ({NAMED_AGREEMENTS}) ag ON ag.number = r.agreement
+        LEFT JOIN csv_agreement named ON named.number = r.agreement
+        LEFT JOIN accounts_agreement ag ON ag.id = named.id
         LEFT JOIN accounts_budgetaccount acc ON acc.id = ag.account_id
         """,
         params,
@@ -207,30 +256,46 @@ def _check_lines(cursor, params: dict) -> None:
 
 
 def _find_plain_invoices(cursor, params: dict) -> None:
-    """The invoices that can be posted here (see the module's description)."""
+    """The invoices that can be posted here (see the module's description), with their own details."""
     cursor.execute(
-        f"""
+        """
         CREATE TEMP TABLE csv_plain ON COMMIT DROP AS
-        WITH roomy AS (
-            SELECT l.agreement_id FROM csv_line l JOIN ({NAMED_AGREEMENTS}) ag ON ag.id = l.agreement_id
+        WITH tight AS (  -- agreements without room for all of the file's lines on them
+            SELECT l.agreement_id FROM csv_line l JOIN accounts_agreement ag ON ag.id = l.agreement_id
             WHERE l.ok
             GROUP BY l.agreement_id, ag.cap, ag.used_amount, ag.quantity, ag.used_quantity
-            HAVING sum(l.amount) <= ag.cap - ag.used_amount
-               AND (ag.quantity IS NULL OR sum(l.quantity) <= ag.quantity - ag.used_quantity)
+            HAVING sum(l.amount) > ag.cap - ag.used_amount
+                OR (ag.quantity IS NOT NULL AND sum(l.quantity) > ag.quantity - ag.used_quantity)
+        ), invoice AS (
+            -- The same details written the same on every line; the reference compares them once read, so a
+            -- file writing one date in two ways goes the reference's way.
+            SELECT number, min(line) AS first_line, min(account_id) AS account_id, min(invoice_date) AS invoice_date,
+                   min(due_date) AS due_date, min(payee_iban) AS payee_iban, min(reference) AS reference,
+                   sum(amount) AS total
+            FROM csv_line
+            GROUP BY number
+            HAVING bool_and(ok) AND min(account_id) = max(account_id)
+               AND min(invoice_date) = max(invoice_date) AND min(due_date) = max(due_date)
+               AND min(payee_iban) = max(payee_iban) AND min(reference) = max(reference)
+               AND NOT bool_or(agreement_id IN (SELECT agreement_id FROM tight))
         )
-        SELECT l.number FROM csv_line l
-        WHERE NOT EXISTS (
-            SELECT 1 FROM accounts_invoice i
-            WHERE i.organiser_id = %(organiser)s AND i.provider_id = %(provider)s AND i.invoice_number = l.number
-        )
-        GROUP BY l.number
-        HAVING bool_and(l.ok AND l.agreement_id IN (SELECT agreement_id FROM roomy))
-           AND count(DISTINCT (l.invoice_date, l.due_date, l.payee_iban, l.reference)) = 1
-           AND count(DISTINCT l.account_id) = 1
+        SELECT i.number, i.first_line, i.account_id, idate.value AS invoice_date, ddate.value AS due_date,
+               coalesce(rf.reference, '') AS reference, i.total
+        FROM invoice i
+        JOIN csv_date idate ON idate.text = i.invoice_date
+        JOIN csv_date ddate ON ddate.text = i.due_date
+        LEFT JOIN csv_iban ib ON ib.text = i.payee_iban
+        LEFT JOIN csv_reference rf ON rf.text = i.reference
+        WHERE (i.payee_iban = '' OR ib.payee_ok) AND (i.reference = '' OR rf.reference IS NOT NULL)
+          AND NOT EXISTS (
+              SELECT 1 FROM accounts_invoice sent
+              WHERE sent.organiser_id = %(organiser)s AND sent.provider_id = %(provider)s
+                AND sent.invoice_number = i.number
+          )
         """,
         params,
     )
-    cursor.execute("ALTER TABLE csv_plain ADD PRIMARY KEY (number); ANALYZE csv_line; ANALYZE csv_plain")
+    cursor.execute("ALTER TABLE csv_plain ADD PRIMARY KEY (number)")
 
 
 def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: ImportFile | None) -> int:
@@ -258,19 +323,14 @@ def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: I
     # (posting.initial_status).
     cursor.execute(
         f"""
-        WITH invoice AS (
-            SELECT l.number, min(l.line) AS first_line, min(l.account_id) AS account_id,
-                   min(l.invoice_date) AS invoice_date, min(l.due_date) AS due_date,
-                   min(l.reference) AS reference, sum(l.amount) AS total
-            FROM csv_line l JOIN csv_plain USING (number) GROUP BY l.number
-        ), inserted AS (
+        WITH inserted AS (
             INSERT INTO accounts_invoice ({invoice_columns})
             SELECT %(organiser)s, i.account_id, %(provider)s, %(source)s, %(import_file)s, i.number, i.invoice_date,
                    i.due_date, %(payee_name)s, %(payee_iban)s, i.reference, i.total,
                    CASE WHEN acc.client_acceptance THEN %(awaiting_acceptance)s
                         WHEN acc.staff_approval THEN %(awaiting_approval)s ELSE %(approved)s END,
                    %(by)s, %(now)s {invoice_defaults}
-            FROM invoice i JOIN accounts_budgetaccount acc ON acc.id = i.account_id
+            FROM csv_plain i JOIN accounts_budgetaccount acc ON acc.id = i.account_id
             ORDER BY i.first_line
             RETURNING id, invoice_number
         )

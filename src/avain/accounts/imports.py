@@ -516,12 +516,33 @@ def _mostly_text(text: str) -> bool:
 
 @dataclass(frozen=True)
 class CsvTable:
-    """A CSV file's records under its header: ``index`` maps each column to its position, ``width`` is the
-    header's length and ``rows`` are the non-blank records as ``(line, values)``."""
+    """A CSV file under its header: ``index`` maps each column to its position and ``width`` is the header's
+    length. ``body`` is the text below the header; its first line is line ``first_line`` of the file.
+
+    A *plain* file (``plain_lines`` not None) has no quotation marks, one kind of line end, and every line exactly
+    the header's width: the common shape, which the csv module and PostgreSQL's ``COPY`` read the same, line for
+    line. Any other file is read here with the csv module at once (``parsed``)."""
 
     index: dict[str, int]
     width: int
-    rows: list[tuple[int, list[str]]]
+    delimiter: str
+    body: str
+    first_line: int
+    plain_lines: list[str] | None
+    parsed: list[tuple[int, list[str]]] | None
+
+    @functools.cached_property
+    def rows(self) -> list[tuple[int, list[str]]]:
+        """The non-blank records below the header as ``(line, values)``, ``line`` being the file's line each
+        starts on."""
+        if self.parsed is not None:
+            return self.parsed
+        delimiter, first = self.delimiter, self.first_line
+        return [
+            (first + offset, line.split(delimiter))
+            for offset, line in enumerate(self.plain_lines)
+            if line.replace(delimiter, "").strip()
+        ]
 
 
 def read_csv(data: bytes, provider: Provider) -> ReadFile:
@@ -532,7 +553,7 @@ def read_csv(data: bytes, provider: Provider) -> ReadFile:
 
 
 def read_csv_table(data: bytes) -> CsvTable:
-    """The file's records, after the checks of the file as a whole; raises :class:`FileRejected`."""
+    """The file's header and body, after the checks of the file as a whole; raises :class:`FileRejected`."""
     if not data.strip():
         raise FileRejected([Problem(None, "file_empty")])
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data:
@@ -546,13 +567,40 @@ def read_csv_table(data: bytes) -> CsvTable:
     if not _mostly_text(text):
         raise FileRejected([Problem(None, "file_not_invoice")])
 
-    records = _csv_records(text)
-    header_line, header = next(((line, values) for line, values in records if any(v.strip() for v in values)), (0, []))
-    index = _csv_header(header)
-    rows = [(line, values) for line, values in records if line > header_line and any(v.strip() for v in values)]
-    if not rows:
+    first_text_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if ";" in first_text_line else ","
+    stream = io.StringIO(text, newline="")
+    header, header_end = [], 0
+    for _line, values, end in _csv_records(stream, delimiter):
+        if any(value.strip() for value in values):
+            header, header_end = values, end
+            break
+    body = stream.read()  # the csv module reads line by line, so the stream stands just below the header
+    plain = _plain_lines(body, delimiter, len(header))
+    parsed = None
+    if plain is None:
+        # Every line is read before the header is judged, so a line that is not CSV is what the sender hears of.
+        records = _csv_records(io.StringIO(body, newline=""), delimiter, first_line=header_end + 1)
+        parsed = [(line, values) for line, values, _end in records if "".join(values).strip()]
+    table = CsvTable(_csv_header(header), len(header), delimiter, body, header_end + 1, plain, parsed)
+    if not table.rows:
         raise FileRejected([Problem(None, "csv_no_rows")])
-    return CsvTable(index=index, width=len(header), rows=rows)
+    return table
+
+
+def _plain_lines(body: str, delimiter: str, width: int) -> list[str] | None:
+    """The body's lines if the file is plain (see :class:`CsvTable`), else None."""
+    if '"' in body or body.count("\r") != body.count("\r\n"):
+        return None
+    lines = body.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the last line's line end
+    if "\r" in body:
+        lines = [line.removesuffix("\r") for line in lines]
+    separators, limit = width - 1, csv.field_size_limit()
+    if any(line.count(delimiter) != separators or len(line) > limit for line in lines):
+        return None
+    return lines
 
 
 def read_csv_rows(table: CsvTable, rows: Iterable[tuple[int, list[str]]], provider: Provider) -> ReadFile:
@@ -568,24 +616,19 @@ def read_csv_rows(table: CsvTable, rows: Iterable[tuple[int, list[str]]], provid
     return ReadFile(claims=_csv_claims(readable, problems), problems=problems, lines_total=len(rows))
 
 
-def _csv_records(text: str) -> list[tuple[int, list[str]]]:
-    """Every record with the number of the physical line it starts on (the header is line 1)."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if ";" in first_line else ","
+def _csv_records(stream, delimiter: str, *, first_line: int = 1):
+    """The records of a stream of CSV text as ``(line, values, end)``: the file's lines each starts and ends on,
+    counting from ``first_line``. Raises :class:`FileRejected` at a line that cannot be read as CSV."""
     # strict: an unclosed quotation mark is an error, instead of silently swallowing the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = []
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    offset = first_line - 1
     previous = 0
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            raise FileRejected([Problem(None, "csv_unreadable", {"line": previous + 1})]) from None
-        records.append((previous + 1, values))
-        previous = reader.line_num
-    return records
+    try:
+        for values in reader:
+            yield previous + 1 + offset, values, reader.line_num + offset
+            previous = reader.line_num
+    except csv.Error:
+        raise FileRejected([Problem(None, "csv_unreadable", {"line": previous + 1 + offset})]) from None
 
 
 def _csv_header(header: list[str]) -> dict[str, int]:

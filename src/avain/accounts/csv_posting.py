@@ -41,7 +41,10 @@ ENTRY_FIELDS = (
     "by_id",
 )  # fmt: skip
 # The tables of one import, dropped at its end (and by PostgreSQL at commit); ``csv_row`` is a view of the first.
-TEMP_TABLES = "csv_raw, csv_date, csv_number, csv_iban, csv_reference, csv_agreement, csv_line, csv_plain, csv_invoice"
+TEMP_TABLES = (
+    "csv_raw, csv_date, csv_number, csv_iban, csv_reference, csv_agreement, csv_line, csv_invoice_text, csv_plain, "
+    "csv_invoice, csv_use"
+)
 
 
 def post_csv(
@@ -62,16 +65,23 @@ def post_csv(
             _copy_plain(cursor, table)
         else:
             _copy_rows(cursor, table)
-        _copy_values(cursor, provider)
+        _create_value_tables(cursor)
+        _parse(cursor, "csv_row", DATE, ("service_date",))
+        _parse(cursor, "csv_row", NUMBER, ("quantity", "unit_price", "amount"))
         _lock(cursor, params)
         _check_lines(cursor, params)
+        _group_invoices(cursor)
+        _parse(cursor, "csv_invoice_text", DATE, ("invoice_date", "due_date"))
+        _parse(cursor, "csv_invoice_text", IBAN, ("payee_iban",), provider=provider)
+        _parse(cursor, "csv_invoice_text", REFERENCE, ("reference",))
         _find_plain_invoices(cursor, params)
         posted = _post_plain_invoices(cursor, provider, recorded_by, import_file)
         cursor.execute(
-            "SELECT line FROM csv_row r WHERE NOT EXISTS (SELECT 1 FROM csv_plain p WHERE p.number = r.invoice_number)"
+            "SELECT line FROM csv_line l WHERE NOT EXISTS (SELECT 1 FROM csv_plain p WHERE p.number = l.number) "
+            "ORDER BY line"
         )
-        left = sorted(line for (line,) in cursor.fetchall())
-        cursor.execute(f"DROP VIEW csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
+        left = [line for (line,) in cursor.fetchall()]
+        cursor.execute(f"DROP VIEW csv_row; DROP TABLE {TEMP_TABLES}")
     read = imports.read_csv_rows(table, _rows_at(table, left), provider)
     result = post_provider_invoices(
         provider=provider, claims=read.claims, source=InvoiceSource.CSV, recorded_by=recorded_by, import_file=import_file
@@ -145,50 +155,55 @@ def _copy_rows(cursor, table) -> None:
             write((line, extra, *["" if at is None else values[at].strip() for at in positions]))
 
 
-def _distinct(cursor, columns: tuple[str, ...]) -> list[str]:
-    union = " UNION ALL ".join(f"SELECT {column} FROM csv_row" for column in columns)
-    cursor.execute(f"SELECT DISTINCT text FROM ({union}) AS v (text) WHERE text <> ''")
-    return [text for (text,) in cursor.fetchall()]
+# The kinds of value parsed once per distinct text: the table each goes into and how a text is parsed there, by the
+# reference's own functions into the table's remaining columns (None: the text is refused, and gets no row).
+DATE, NUMBER, IBAN, REFERENCE = "csv_date", "csv_number", "csv_iban", "csv_reference"
+VALUE_TABLES = {
+    DATE: "value date",
+    NUMBER: "value numeric, fits_quantity boolean, fits_amount boolean",
+    IBAN: "iban text, payee_ok boolean",
+    REFERENCE: "reference text",
+}
 
 
-def _copy_values(cursor, provider: Provider) -> None:
-    """The distinct dates, numbers, accounts and references of the file, each parsed once by the reference's own
-    functions; a value that does not parse (or would be refused) has no row, so its lines are not plain."""
+def _create_value_tables(cursor) -> None:
     cursor.execute(
-        "CREATE TEMP TABLE csv_date (text text PRIMARY KEY, value date) ON COMMIT DROP;"
-        "CREATE TEMP TABLE csv_number (text text PRIMARY KEY, value numeric, fits_quantity boolean, "
-        "fits_amount boolean) ON COMMIT DROP;"
-        "CREATE TEMP TABLE csv_iban (text text PRIMARY KEY, iban text, payee_ok boolean) ON COMMIT DROP;"
-        "CREATE TEMP TABLE csv_reference (text text PRIMARY KEY, reference text) ON COMMIT DROP"
+        ";".join(
+            f"CREATE TEMP TABLE {table} (text text PRIMARY KEY, {columns}) ON COMMIT DROP"
+            for table, columns in VALUE_TABLES.items()
+        )
     )
-    dates = [(text, imports.csv_date(text)) for text in _distinct(cursor, ("invoice_date", "due_date", "service_date"))]
-    numbers = [(text, imports.csv_number(text)) for text in _distinct(cursor, ("quantity", "unit_price", "amount"))]
-    registered = provider.iban.replace(" ", "").upper()
-    ibans = [(text, imports.csv_iban(text)) for text in _distinct(cursor, ("payee_iban",))]
-    references = [(text, imports.csv_reference(text)) for text in _distinct(cursor, ("reference",))]
-    _copy(cursor, "csv_date", [(text, value) for text, value in dates if value is not None])
-    _copy(
-        cursor,
-        "csv_number",
-        [
-            (text, value, imports.csv_number_fits(value, imports.MAX_QUANTITY), imports.csv_number_fits(value, imports.MAX_AMOUNT))
-            for text, value in numbers
-            if value is not None
-        ],
-    )
-    _copy(
-        cursor,
-        "csv_iban",
-        [(text, iban, iban.replace(" ", "").upper() == registered) for text, iban in ibans if iban is not None],
-    )
-    _copy(cursor, "csv_reference", [(text, reference) for text, reference in references if reference is not None])
 
 
-def _copy(cursor, table: str, rows: list[tuple]) -> None:
+def _parse(cursor, source: str, kind: str, columns: tuple[str, ...], *, provider: Provider | None = None) -> None:
+    """Parse the distinct texts of ``source``'s ``columns`` not parsed yet into the ``kind`` table."""
+    union = " UNION ALL ".join(f"SELECT {column} FROM {source}" for column in columns)
+    cursor.execute(
+        f"SELECT DISTINCT text FROM ({union}) AS v (text) WHERE text <> '' "
+        f"AND NOT EXISTS (SELECT 1 FROM {kind} parsed WHERE parsed.text = v.text)"
+    )
+    rows = [row for (text,) in cursor.fetchall() if (row := _parsed(kind, text, provider)) is not None]
     if rows:
-        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {kind} FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def _parsed(kind: str, text: str, provider: Provider | None) -> tuple | None:
+    if kind == DATE:
+        value = imports.csv_date(text)
+        return None if value is None else (text, value)
+    if kind == NUMBER:
+        value = imports.csv_number(text)
+        if value is None:
+            return None
+        return text, value, imports.csv_number_fits(value, imports.MAX_QUANTITY), imports.csv_number_fits(value, imports.MAX_AMOUNT)
+    if kind == IBAN:
+        iban = imports.csv_iban(text)
+        registered = provider.iban.replace(" ", "").upper()
+        return None if iban is None else (text, iban, iban.replace(" ", "").upper() == registered)
+    reference = imports.csv_reference(text)
+    return None if reference is None else (text, reference)
 
 
 def _lock(cursor, params: dict) -> None:
@@ -255,33 +270,41 @@ def _check_lines(cursor, params: dict) -> None:
     )
 
 
-def _find_plain_invoices(cursor, params: dict) -> None:
-    """The invoices that can be posted here (see the module's description), with their own details."""
+def _group_invoices(cursor) -> None:
+    """Per invoice number: its first line, whether every line passed, has one client and no agreement short of
+    room, and its details if every line writes them the same (the reference compares them once read, so a file
+    writing one date in two ways goes the reference's way)."""
     cursor.execute(
         """
-        CREATE TEMP TABLE csv_plain ON COMMIT DROP AS
+        CREATE TEMP TABLE csv_invoice_text ON COMMIT DROP AS
         WITH tight AS (  -- agreements without room for all of the file's lines on them
             SELECT l.agreement_id FROM csv_line l JOIN accounts_agreement ag ON ag.id = l.agreement_id
             WHERE l.ok
             GROUP BY l.agreement_id, ag.cap, ag.used_amount, ag.quantity, ag.used_quantity
             HAVING sum(l.amount) > ag.cap - ag.used_amount
                 OR (ag.quantity IS NOT NULL AND sum(l.quantity) > ag.quantity - ag.used_quantity)
-        ), invoice AS (
-            -- The same details written the same on every line; the reference compares them once read, so a
-            -- file writing one date in two ways goes the reference's way.
-            SELECT number, min(line) AS first_line, min(account_id) AS account_id, min(invoice_date) AS invoice_date,
-                   min(due_date) AS due_date, min(payee_iban) AS payee_iban, min(reference) AS reference,
-                   sum(amount) AS total
-            FROM csv_line
-            GROUP BY number
-            HAVING bool_and(ok) AND min(account_id) = max(account_id)
-               AND min(invoice_date) = max(invoice_date) AND min(due_date) = max(due_date)
-               AND min(payee_iban) = max(payee_iban) AND min(reference) = max(reference)
-               AND NOT bool_or(agreement_id IN (SELECT agreement_id FROM tight))
         )
+        SELECT number, min(line) AS first_line, min(account_id) AS account_id, min(invoice_date) AS invoice_date,
+               min(due_date) AS due_date, min(payee_iban) AS payee_iban, min(reference) AS reference,
+               sum(amount) AS total
+        FROM csv_line
+        GROUP BY number
+        HAVING bool_and(ok) AND min(account_id) = max(account_id)
+           AND min(invoice_date) = max(invoice_date) AND min(due_date) = max(due_date)
+           AND min(payee_iban) = max(payee_iban) AND min(reference) = max(reference)
+           AND NOT bool_or(agreement_id IN (SELECT agreement_id FROM tight))
+        """
+    )
+
+
+def _find_plain_invoices(cursor, params: dict) -> None:
+    """The invoices that can be posted here (see the module's description), with their details read."""
+    cursor.execute(
+        """
+        CREATE TEMP TABLE csv_plain ON COMMIT DROP AS
         SELECT i.number, i.first_line, i.account_id, idate.value AS invoice_date, ddate.value AS due_date,
                coalesce(rf.reference, '') AS reference, i.total
-        FROM invoice i
+        FROM csv_invoice_text i
         JOIN csv_date idate ON idate.text = i.invoice_date
         JOIN csv_date ddate ON ddate.text = i.due_date
         LEFT JOIN csv_iban ib ON ib.text = i.payee_iban
@@ -350,36 +373,34 @@ def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: I
         params,
     )
     posted = cursor.rowcount
+    cursor.execute(
+        """
+        CREATE TEMP TABLE csv_use ON COMMIT DROP AS
+        SELECT i.id AS invoice_id, l.agreement_id, l.sub_account_id, l.account_id, sum(l.amount) AS amount,
+               sum(l.quantity) AS quantity
+        FROM csv_line l JOIN csv_invoice i USING (number)
+        GROUP BY i.id, l.agreement_id, l.sub_account_id, l.account_id
+        """
+    )
     # Per invoice and agreement the committed money becomes spending: a release and a spending entry.
     cursor.execute(
         f"""
         INSERT INTO accounts_ledgerentry ({entry_columns})
-        SELECT %(organiser)s, s.account_id, s.sub_account_id, k.kind, k.sign * s.amount, s.invoice_id,
-               s.agreement_id, '', %(now)s, %(by)s {entry_defaults}
-        FROM (
-            SELECT i.id AS invoice_id, l.agreement_id, l.sub_account_id, l.account_id, sum(l.amount) AS amount
-            FROM csv_line l JOIN csv_invoice i USING (number)
-            GROUP BY i.id, l.agreement_id, l.sub_account_id, l.account_id
-        ) s
-        CROSS JOIN (VALUES (%(release)s, -1, 1), (%(spending)s, 1, 2)) AS k (kind, sign, position)
-        ORDER BY s.invoice_id, s.agreement_id, k.position
+        SELECT %(organiser)s, u.account_id, u.sub_account_id, k.kind, k.sign * u.amount, u.invoice_id,
+               u.agreement_id, '', %(now)s, %(by)s {entry_defaults}
+        FROM csv_use u CROSS JOIN (VALUES (%(release)s, -1, 1), (%(spending)s, 1, 2)) AS k (kind, sign, position)
+        ORDER BY u.invoice_id, u.agreement_id, k.position
         """,
         params,
     )
     cursor.execute(
         """
         UPDATE accounts_subaccount s SET committed = s.committed - d.amount, spent = s.spent + d.amount
-        FROM (SELECT l.sub_account_id, sum(l.amount) AS amount FROM csv_line l JOIN csv_invoice USING (number)
-              GROUP BY l.sub_account_id) d
-        WHERE s.id = d.sub_account_id
-        """
-    )
-    cursor.execute(
-        """
+        FROM (SELECT sub_account_id, sum(amount) AS amount FROM csv_use GROUP BY sub_account_id) d
+        WHERE s.id = d.sub_account_id;
         UPDATE accounts_agreement a
         SET used_amount = a.used_amount + d.amount, used_quantity = a.used_quantity + d.quantity
-        FROM (SELECT l.agreement_id, sum(l.amount) AS amount, sum(l.quantity) AS quantity
-              FROM csv_line l JOIN csv_invoice USING (number) GROUP BY l.agreement_id) d
+        FROM (SELECT agreement_id, sum(amount) AS amount, sum(quantity) AS quantity FROM csv_use GROUP BY agreement_id) d
         WHERE a.id = d.agreement_id
         """
     )

@@ -262,7 +262,9 @@ class Invoice(models.Model):
     # than the rest of the import. Triggers check them once per statement instead (core.foreign_key_triggers,
     # installed by migration 0003), so a parent must be written before the statement that refers to it ends. See
     # docs/set-based-foreign-keys.md. PROTECT is still enforced by Django when a parent is deleted.
-    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_constraint=False)
+    # No index of their own where none is read: the organiser leads the status index, and nothing looks invoices up
+    # by who recorded, accepted, approved or rejected them; every index costs each of a file's invoices.
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     account = models.ForeignKey(BudgetAccount, on_delete=models.PROTECT, related_name="invoices", db_constraint=False)
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", db_constraint=False
@@ -281,18 +283,18 @@ class Invoice(models.Model):
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
     attachment = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
     without_receipt = models.BooleanField(default=False)  # a small purchase within the no-receipt allowance
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     recorded_at = models.DateTimeField()
     accepted_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     rejected_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
@@ -336,11 +338,18 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
     )
+    # Lines are read by invoice only; an index on these would cost every line of a file for nothing.
     sub_account = models.ForeignKey(
-        SubAccount, on_delete=models.PROTECT, related_name="invoice_lines", db_constraint=False
+        SubAccount, on_delete=models.PROTECT, related_name="invoice_lines", db_index=False, db_constraint=False
     )
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines", db_constraint=False
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
+        db_index=False,
+        db_constraint=False,
     )
     line_number = models.PositiveIntegerField()
     service_date = models.DateField(_("service date"))
@@ -472,8 +481,8 @@ class LedgerEntry(models.Model):
     # its kind and what it points at, in the reader's language.
     memo = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()
-    by = models.ForeignKey(  # None: a job
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    by = models.ForeignKey(  # None: a job. Never looked up by, so no index.
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
 
     class Meta:

@@ -25,9 +25,11 @@ from django.db import connection
 
 from avain.catalogue.models import Provider
 from avain.core import clock
+from avain.core.money import round_money
 
 from . import imports
 from .models import AccountStatus, AgreementStatus, EntryKind, ImportFile, Invoice, InvoiceSource, InvoiceStatus, LedgerEntry
+from .bulk import cents
 from .posting import PostingResult, post_provider_invoices
 
 # The CSV columns in the temporary table's order; a column the file lacks is empty, as the reference reads it.
@@ -42,8 +44,8 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 # The tables of one import, dropped at its end (and by PostgreSQL at commit); ``csv_row`` is a view of the first.
 TEMP_TABLES = (
-    "csv_raw, csv_date, csv_number, csv_iban, csv_reference, csv_agreement, csv_line, csv_invoice_text, csv_plain, "
-    "csv_invoice, csv_use"
+    "csv_raw, csv_date, csv_amount, csv_iban, csv_reference, csv_agreement, csv_terms, csv_line, csv_invoice_text, "
+    "csv_plain, csv_invoice, csv_use"
 )
 
 
@@ -60,14 +62,13 @@ def post_csv(
     }
     with connection.cursor() as cursor:
         # Sorts and hashes over a file's lines fit in memory, for this transaction only.
-        cursor.execute(f"SET LOCAL work_mem = '64MB'; DROP VIEW IF EXISTS csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
+        cursor.execute(f"SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; DROP VIEW IF EXISTS csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
         if table.plain_lines is not None:
             _copy_plain(cursor, table)
         else:
             _copy_rows(cursor, table)
         _create_value_tables(cursor)
-        _parse(cursor, "csv_row", DATE, ("service_date",))
-        _parse(cursor, "csv_row", NUMBER, ("quantity", "unit_price", "amount"))
+        _parse_line_values(cursor)
         _lock(cursor, params)
         _check_lines(cursor, params)
         _group_invoices(cursor)
@@ -96,34 +97,39 @@ WHITESPACE = (
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _SPACE = "[" + re.escape(WHITESPACE.replace("\n", "").replace("\r", "")) + "]"
+# The file's texts are compared byte by byte: their order never matters here, only equality, and the database's
+# language-aware collation would cost more on every comparison.
+BYTES = '"C"'
 
 
 def _copy_plain(cursor, table) -> None:
     """A plain file's body straight into ``COPY``, parsed by PostgreSQL, and ``csv_row`` as a view of it: the
     non-blank lines, numbered by the file's lines (one record per line), with their values stripped as the
-    reference strips them. Most files have no white space around their values, and then none is stripped."""
+    reference strips them. Most files have no white space around their values and no blank lines; then the view
+    only names the columns."""
     raw = [f"c{position}" for position in range(table.width)]
     cursor.execute(
-        f"CREATE TEMP TABLE csv_raw (ordinal integer GENERATED ALWAYS AS IDENTITY, {', '.join(f'{c} text' for c in raw)})"
-        " ON COMMIT DROP"
+        f"CREATE TEMP TABLE csv_raw (ordinal integer GENERATED ALWAYS AS IDENTITY, "
+        f"{', '.join(f'{c} text COLLATE {BYTES}' for c in raw)}) ON COMMIT DROP"
     )
-    with cursor.cursor.copy(f"COPY csv_raw ({', '.join(raw)}) FROM STDIN (FORMAT csv, DELIMITER '{table.delimiter}')") as copy:
+    # FORCE_NOT_NULL: an empty value is the empty text, as the csv module reads it, not NULL.
+    options = f"FORMAT csv, DELIMITER '{table.delimiter}', FORCE_NOT_NULL ({', '.join(raw)})"
+    with cursor.cursor.copy(f"COPY csv_raw ({', '.join(raw)}) FROM STDIN ({options})") as copy:
         copy.write(table.body)
-    delimiter = re.escape(table.delimiter)
-    padded = re.search(rf"(?:^|{delimiter}){_SPACE}|{_SPACE}(?:{delimiter}|\r|$)", table.body, re.MULTILINE)
+    delimiter = table.delimiter
+    padded = re.search(rf"(?:^|{re.escape(delimiter)}){_SPACE}|{_SPACE}(?:{re.escape(delimiter)}|\r|$)", table.body, re.M)
     literal = "'" + WHITESPACE.replace("'", "''") + "'"
-
-    def value(column: str) -> str:
-        return f"btrim(coalesce({column}, ''), {literal})" if padded else f"coalesce({column}, '')"
-
     cells = ", ".join(
-        f"{value('c%d' % table.index[name])} AS {name}" if name in table.index else f"''::text AS {name}"
+        (f"btrim(c{table.index[name]}, {literal})" if padded else f"c{table.index[name]}") + f" AS {name}"
+        if name in table.index
+        else f"''::text COLLATE {BYTES} AS {name}"
         for name in COLUMNS
     )
-    blank = f"btrim(concat({', '.join(raw)}), {literal})" if padded else f"concat({', '.join(raw)})"
+    blank_lines = not all(line.replace(delimiter, "").strip() for line in table.plain_lines)
+    where = f" WHERE btrim(concat({', '.join(raw)}), {literal}) <> ''" if blank_lines else ""
     cursor.execute(
         f"CREATE TEMP VIEW csv_row AS SELECT {int(table.first_line) - 1} + ordinal AS line, false AS extra, {cells} "
-        f"FROM csv_raw WHERE {blank} <> ''"
+        f"FROM csv_raw{where}"
     )
 
 
@@ -138,7 +144,7 @@ def _rows_at(table, lines: list[int]) -> list[tuple[int, list[str]]]:
 def _copy_rows(cursor, table) -> None:
     """Every record of a file read by the csv module, its values stripped as the reference strips them; ``extra``
     marks values beyond the header. ``csv_row`` is then all of it."""
-    columns = ", ".join(f"{name} text" for name in COLUMNS)
+    columns = ", ".join(f"{name} text COLLATE {BYTES}" for name in COLUMNS)
     cursor.execute(
         f"CREATE TEMP TABLE csv_raw (line integer, extra boolean, {columns}) ON COMMIT DROP;"
         "CREATE TEMP VIEW csv_row AS SELECT * FROM csv_raw"
@@ -157,22 +163,47 @@ def _copy_rows(cursor, table) -> None:
 
 # The kinds of value parsed once per distinct text: the table each goes into and how a text is parsed there, by the
 # reference's own functions into the table's remaining columns (None: the text is refused, and gets no row).
-DATE, NUMBER, IBAN, REFERENCE = "csv_date", "csv_number", "csv_iban", "csv_reference"
-VALUE_TABLES = {
-    DATE: "value date",
-    NUMBER: "value numeric, fits_quantity boolean, fits_amount boolean",
-    IBAN: "iban text, payee_ok boolean",
-    REFERENCE: "reference text",
-}
+DATE, IBAN, REFERENCE = "csv_date", "csv_iban", "csv_reference"
+VALUE_TABLES = {DATE: "value date", IBAN: "iban text, payee_ok boolean", REFERENCE: "reference text"}
 
 
 def _create_value_tables(cursor) -> None:
     cursor.execute(
         ";".join(
-            f"CREATE TEMP TABLE {table} (text text PRIMARY KEY, {columns}) ON COMMIT DROP"
+            f"CREATE TEMP TABLE {table} (text text COLLATE {BYTES} PRIMARY KEY, {columns}) ON COMMIT DROP"
             for table, columns in VALUE_TABLES.items()
         )
+        + f";CREATE TEMP TABLE csv_amount (quantity_text text COLLATE {BYTES}, price_text text COLLATE {BYTES}, "
+        f"amount_text text COLLATE {BYTES}, quantity numeric, unit_price bigint, amount bigint, "
+        "PRIMARY KEY (quantity_text, price_text, amount_text)) ON COMMIT DROP"
     )
+
+
+def _parse_line_values(cursor) -> None:
+    """The file's distinct service dates, and its distinct (quantity, unit price, amount) texts that the reference
+    accepts whatever the agreement: numbers that read and fit their columns, more than zero, and the amount the
+    quantity times the price (rounded once, as money is). Money in cents. Both in one pass over the lines."""
+    cursor.execute(
+        "SELECT GROUPING(service_date), service_date, quantity, unit_price, amount FROM csv_row "
+        "GROUP BY GROUPING SETS ((service_date), (quantity, unit_price, amount))"
+    )
+    dates, amounts = [], []
+    for other_set, date_text, *texts in cursor.fetchall():
+        if not other_set:
+            if date_text and (row := _parsed(DATE, date_text, None)) is not None:
+                dates.append(row)
+            continue
+        quantity, price, amount = (imports.csv_number(text) for text in texts)
+        if (
+            quantity is not None and price is not None and amount is not None
+            and imports.csv_number_fits(quantity, imports.MAX_QUANTITY)
+            and imports.csv_number_fits(price, imports.MAX_AMOUNT)
+            and imports.csv_number_fits(amount, imports.MAX_AMOUNT)
+            and quantity > 0 and amount > 0 and amount == round_money(quantity * price)
+        ):  # fmt: skip
+            amounts.append((*texts, quantity, cents(price), cents(amount)))
+    _copy(cursor, DATE, dates)
+    _copy(cursor, "csv_amount", amounts)
 
 
 def _parse(cursor, source: str, kind: str, columns: tuple[str, ...], *, provider: Provider | None = None) -> None:
@@ -182,22 +213,13 @@ def _parse(cursor, source: str, kind: str, columns: tuple[str, ...], *, provider
         f"SELECT DISTINCT text FROM ({union}) AS v (text) WHERE text <> '' "
         f"AND NOT EXISTS (SELECT 1 FROM {kind} parsed WHERE parsed.text = v.text)"
     )
-    rows = [row for (text,) in cursor.fetchall() if (row := _parsed(kind, text, provider)) is not None]
-    if rows:
-        with cursor.cursor.copy(f"COPY {kind} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    _copy(cursor, kind, [row for (text,) in cursor.fetchall() if (row := _parsed(kind, text, provider)) is not None])
 
 
 def _parsed(kind: str, text: str, provider: Provider | None) -> tuple | None:
     if kind == DATE:
         value = imports.csv_date(text)
         return None if value is None else (text, value)
-    if kind == NUMBER:
-        value = imports.csv_number(text)
-        if value is None:
-            return None
-        return text, value, imports.csv_number_fits(value, imports.MAX_QUANTITY), imports.csv_number_fits(value, imports.MAX_AMOUNT)
     if kind == IBAN:
         iban = imports.csv_iban(text)
         registered = provider.iban.replace(" ", "").upper()
@@ -206,15 +228,22 @@ def _parsed(kind: str, text: str, provider: Provider | None) -> tuple | None:
     return None if reference is None else (text, reference)
 
 
+def _copy(cursor, table: str, rows: list[tuple]) -> None:
+    if rows:
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def _lock(cursor, params: dict) -> None:
-    """The agreements the file names, found as the reference finds them (the provider's own, by number), into
-    ``csv_agreement``; then their accounts, the agreements and their sub-accounts locked, each in id order."""
+    """Lock the accounts, agreements and sub-accounts of the agreements the file names, each in id order; then
+    ``csv_terms``: per agreement number, what a line under it is checked against, as it stands under the locks."""
     cursor.execute(
         """
         CREATE TEMP TABLE csv_agreement ON COMMIT DROP AS
-        SELECT id, number, account_id, sub_account_id FROM accounts_agreement
+        SELECT id, account_id, sub_account_id FROM accounts_agreement
         WHERE organiser_id = %(organiser)s AND provider_id = %(provider)s
-          AND number IN (SELECT DISTINCT agreement FROM csv_row)
+          AND number::text COLLATE "C" IN (SELECT DISTINCT agreement FROM csv_row)
         """,
         params,
     )
@@ -227,44 +256,45 @@ def _lock(cursor, params: dict) -> None:
             f"SELECT count(*) FROM (SELECT id FROM {table} WHERE id IN (SELECT {column} FROM csv_agreement) "
             f"ORDER BY id FOR UPDATE) AS locked"
         )
+    # A service date is accepted from the latest of the agreement's start, the budget period's start and the claim
+    # deadline, to the earliest of the agreement's end, the period's end and today.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE csv_terms ON COMMIT DROP AS
+        SELECT ag.number::text COLLATE "C" AS number, ag.id AS agreement_id, ag.account_id, ag.sub_account_id, ag.unit_price,
+               acc.status = '{AccountStatus.OPEN}' AND ag.status = '{AgreementStatus.ACTIVE}' AS usable,
+               greatest(ag.valid_from, acc.period_start, %(today)s - acc.claim_deadline_days) AS first_day,
+               least(ag.valid_until, acc.period_end, %(today)s) AS last_day
+        FROM accounts_agreement ag JOIN accounts_budgetaccount acc ON acc.id = ag.account_id
+        WHERE ag.id IN (SELECT id FROM csv_agreement)
+        """,
+        params,
+    )
 
 
 def _check_lines(cursor, params: dict) -> None:
     """Every line with its values and whether it passes every check of the reference that concerns the line
     alone (``ok``); the invoice's own details are checked once per invoice. Money in cents. A value that is
-    missing or does not parse joins nothing, which makes ``ok`` NULL and so false."""
+    missing or is refused joins nothing, which makes ``ok`` NULL and so false."""
     cursor.execute(
         f"""
         CREATE TEMP TABLE csv_line ON COMMIT DROP AS
         SELECT r.line, r.invoice_number AS number, r.invoice_date, r.due_date, r.payee_iban, r.reference,
-               ag.id AS agreement_id, ag.account_id, ag.sub_account_id,
-               sd.value AS service_date, q.value AS quantity,
-               -- in cents, only where the value fits the column (a huge one would overflow the cast)
-               CASE WHEN p.fits_amount THEN (p.value * 100)::bigint END AS unit_price,
-               CASE WHEN a.fits_amount THEN (a.value * 100)::bigint END AS amount, r.description,
+               t.agreement_id, t.account_id, t.sub_account_id, sd.value AS service_date,
+               m.quantity, m.unit_price, m.amount, r.description,
                coalesce(
                    NOT r.extra
                    AND r.invoice_number <> '' AND length(r.invoice_number) <= {imports.MAX_INVOICE_NUMBER_LENGTH}
                    AND length(r.description) <= {imports.MAX_DESCRIPTION_LENGTH}
-                   AND q.fits_quantity AND p.fits_amount AND a.fits_amount
-                   AND acc.status = '{AccountStatus.OPEN}' AND ag.status = '{AgreementStatus.ACTIVE}'
-                   AND sd.value <= %(today)s
-                   AND sd.value BETWEEN acc.period_start AND acc.period_end
-                   AND sd.value BETWEEN ag.valid_from AND ag.valid_until
-                   AND %(today)s - sd.value <= acc.claim_deadline_days
-                   AND q.value > 0 AND a.value > 0
-                   AND p.value * 100 <= ag.unit_price
-                   AND a.value = round(q.value * p.value, 2),
+                   AND t.usable AND sd.value BETWEEN t.first_day AND t.last_day
+                   AND m.unit_price <= t.unit_price,
                    false
                ) AS ok
         FROM csv_row r
         LEFT JOIN csv_date sd ON sd.text = r.service_date
-        LEFT JOIN csv_number q ON q.text = r.quantity
-        LEFT JOIN csv_number p ON p.text = r.unit_price
-        LEFT JOIN csv_number a ON a.text = r.amount
-        LEFT JOIN csv_agreement named ON named.number = r.agreement
-        LEFT JOIN accounts_agreement ag ON ag.id = named.id
-        LEFT JOIN accounts_budgetaccount acc ON acc.id = ag.account_id
+        LEFT JOIN csv_amount m
+               ON m.quantity_text = r.quantity AND m.price_text = r.unit_price AND m.amount_text = r.amount
+        LEFT JOIN csv_terms t ON t.number = r.agreement
         """,
         params,
     )
@@ -313,7 +343,7 @@ def _find_plain_invoices(cursor, params: dict) -> None:
           AND NOT EXISTS (
               SELECT 1 FROM accounts_invoice sent
               WHERE sent.organiser_id = %(organiser)s AND sent.provider_id = %(provider)s
-                AND sent.invoice_number = i.number
+                AND sent.invoice_number = i.number COLLATE "default"
           )
         """,
         params,
@@ -341,7 +371,7 @@ def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: I
         "release": EntryKind.RELEASE.value,
         "spending": EntryKind.SPENDING.value,
     }
-    cursor.execute("CREATE TEMP TABLE csv_invoice (id bigint PRIMARY KEY, number text UNIQUE) ON COMMIT DROP")
+    cursor.execute(f"CREATE TEMP TABLE csv_invoice (id bigint PRIMARY KEY, number text COLLATE {BYTES} UNIQUE) ON COMMIT DROP")
     # The invoices in the order they first appear in the file, with the status the account's approvals ask for
     # (posting.initial_status).
     cursor.execute(

@@ -18,7 +18,6 @@ Locks are taken as every other writer takes them (accounts, then agreements, the
 before anything is checked, so the room seen is the room that is used.
 """
 
-import re
 from decimal import Decimal
 
 from django.db import connection
@@ -51,9 +50,10 @@ TEMP_TABLES = (
 
 def post_csv(
     table: "imports.CsvTable", *, provider: Provider, recorded_by, import_file: ImportFile | None
-) -> tuple[list, PostingResult]:
+) -> tuple[list, PostingResult, int]:
     """Post the table's invoices; returns the reading problems and the posting result of the lines left to the
-    reference path, with ``lines_posted`` counting every line posted. The caller holds the transaction."""
+    reference path, with ``lines_posted`` counting every line posted, and the number of lines (blank lines not
+    counted). The caller holds the transaction."""
     params = {
         "organiser": provider.organiser_id,
         "provider": provider.pk,
@@ -82,13 +82,15 @@ def post_csv(
             "ORDER BY line"
         )
         left = [line for (line,) in cursor.fetchall()]
+        cursor.execute("SELECT count(*) FROM csv_line")
+        (lines_total,) = cursor.fetchone()
         cursor.execute(f"DROP VIEW csv_row; DROP TABLE {TEMP_TABLES}")
     read = imports.read_csv_rows(table, _rows_at(table, left), provider)
     result = post_provider_invoices(
         provider=provider, claims=read.claims, source=InvoiceSource.CSV, recorded_by=recorded_by, import_file=import_file
     )
     result.lines_posted += posted
-    return read.problems, result
+    return read.problems, result, lines_total
 
 
 # What Python's str.strip() strips: every character for which str.isspace() is true (a test checks the list).
@@ -96,7 +98,6 @@ WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_SPACE = "[" + re.escape(WHITESPACE.replace("\n", "").replace("\r", "")) + "]"
 # The file's texts are compared byte by byte: their order never matters here, only equality, and the database's
 # language-aware collation would cost more on every comparison.
 BYTES = '"C"'
@@ -116,8 +117,8 @@ def _copy_plain(cursor, table) -> None:
     options = f"FORMAT csv, DELIMITER '{table.delimiter}', FORCE_NOT_NULL ({', '.join(raw)})"
     with cursor.cursor.copy(f"COPY csv_raw ({', '.join(raw)}) FROM STDIN ({options})") as copy:
         copy.write(table.body)
-    delimiter = table.delimiter
-    padded = re.search(rf"(?:^|{re.escape(delimiter)}){_SPACE}|{_SPACE}(?:{re.escape(delimiter)}|\r|$)", table.body, re.M)
+    padded = _padded(table)
+    blank_lines = _blank_lines(table, padded)
     literal = "'" + WHITESPACE.replace("'", "''") + "'"
     cells = ", ".join(
         (f"btrim(c{table.index[name]}, {literal})" if padded else f"c{table.index[name]}") + f" AS {name}"
@@ -125,11 +126,35 @@ def _copy_plain(cursor, table) -> None:
         else f"''::text COLLATE {BYTES} AS {name}"
         for name in COLUMNS
     )
-    blank_lines = not all(line.replace(delimiter, "").strip() for line in table.plain_lines)
     where = f" WHERE btrim(concat({', '.join(raw)}), {literal}) <> ''" if blank_lines else ""
     cursor.execute(
         f"CREATE TEMP VIEW csv_row AS SELECT {int(table.first_line) - 1} + ordinal AS line, false AS extra, {cells} "
         f"FROM csv_raw{where}"
+    )
+
+
+def _padded(table) -> bool:
+    """Whether any value of a plain file may begin or end with white space. Substring searches run at memory speed;
+    only white space that occurs in the file at all is looked for next to a delimiter or a line end."""
+    body, delimiter = table.body, table.delimiter
+    if body[:1].isspace() or body.rstrip("\r\n")[-1:].isspace():
+        return True
+    for space in WHITESPACE:
+        if space not in "\r\n" and space in body:
+            patterns = (delimiter + space, space + delimiter, "\n" + space, space + "\n", space + "\r")
+            if any(pattern in body for pattern in patterns):
+                return True
+    return False
+
+
+def _blank_lines(table, padded: bool) -> bool:
+    """Whether a plain file has a line with nothing but delimiters and white space (the reference skips them);
+    without padding, such a line is the delimiters alone."""
+    if padded:
+        return not all(line.replace(table.delimiter, "").strip() for line in table.plain_lines)
+    empty = table.delimiter * (table.width - 1)
+    return any(line == empty for line in (table.plain_lines[0], table.plain_lines[-1])) or any(
+        f"\n{empty}{end}" in table.body for end in ("\n", "\r\n")
     )
 
 

@@ -331,8 +331,7 @@ def _process(import_file: ImportFile, *, provider: Provider, by) -> None:
         # That module reads the lines with this one's functions, so it is imported here, not at the top.
         from .csv_posting import post_csv
 
-        problems, result = post_csv(table, provider=provider, recorded_by=by, import_file=import_file)
-        lines_total = len(table.rows)
+        problems, result, lines_total = post_csv(table, provider=provider, recorded_by=by, import_file=import_file)
     else:
         if table is not None:
             read = read_csv_rows(table, table.rows, provider)

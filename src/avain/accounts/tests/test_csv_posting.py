@@ -207,8 +207,10 @@ def test_the_set_based_posting_matches_the_reference(world, monkeypatch, seed, q
     rng = random.Random(seed)
     text = csv_text(random_rows(rng, world), quote_all=quote_all and rng.random() < 0.3, line_end="\r\n" if crlf else "\n")
     if blank_line:
+        # An empty line, a line of delimiters only (as spreadsheets write an empty row), or one with spaces too.
         lines = text.split("\n")
-        lines.insert(rng.randint(1, len(lines) - 1), "")
+        blank = rng.choice(["", ";" * (len(HEADER) - 1), " ;" * (len(HEADER) - 1)])
+        lines.insert(rng.randint(1, len(lines) - 1), blank + ("\r" if crlf else ""))
         text = "\n".join(lines)
     result = assert_same(world, text.encode(), monkeypatch)
     posted_here = {invoice[0] for invoice in result["invoices"]} - set(result["left_to_reference"])
@@ -262,6 +264,17 @@ def test_an_agreement_without_room_for_the_whole_file_takes_the_first_lines_as_t
     assert [invoice[0] for invoice in result["invoices"]] == ["C-1", "C-3"]
     assert result["left_to_reference"] == ["C-1", "C-2", "C-3"]
     assert [problem["code"] for problem in result["file"][3]] == ["quantity_over_agreement"]
+
+
+@pytest.mark.parametrize("blank", [";" * 10, " ;" * 10, "\u00a0;;;;;;;;;;"])
+def test_a_line_of_delimiters_in_a_plain_file_is_skipped_as_the_reference_skips_it(world, monkeypatch, blank):
+    care = world.agreements["care"].number
+    row = ["D-1", "2025-03-28", "2025-04-11", care, "2025-03-03", "2", "40.00", "80.00", "Kotiapu", "", ""]
+    data = csv_text([row]).replace("\n", f"\n{blank}\n", 1).encode()  # below the header
+    assert imports.read_csv_table(data).plain_lines is not None
+    result = assert_same(world, data, monkeypatch)
+    assert result["file"][1:3] == (1, 1)
+    assert result["lines"][0][1] == 3  # the file's own line number, the blank line counted
 
 
 def test_the_whitespace_list_is_what_python_strips():

@@ -1,0 +1,30 @@
+"""Reads in plain SQL, for the few reads on the pages opened most often (the client's budget account page and what
+every portal page does). Building a query with the ORM costs a millisecond or more of Python here, several times what
+PostgreSQL takes to answer these queries by index (bench/README.md); every other read uses the ORM.
+
+The SQL runs on PostgreSQL and on SQLite alike: ``%s`` placeholders, double-quoted names only where needed, nothing
+a single database has. Queries run through Django's connection, so the test suite's query counts see them.
+"""
+
+from decimal import Decimal
+
+from django.db import connection
+
+from .money import MONEY_DECIMAL_PLACES
+
+
+def fetch_all(sql: str, params: list | tuple) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def fetch_one(sql: str, params: list | tuple) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def money(cents: int | Decimal | None) -> Decimal | None:
+    """A money column (whole cents, see MoneyField) or a sum of one, as euros; the same as the field gives."""
+    return None if cents is None else Decimal(cents).scaleb(-MONEY_DECIMAL_PLACES)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from .models import AccessLogEntry, Client, Delegation
-from .selectors import active_delegation, get_client_for_staff
+from .selectors import active_delegation, client_for_portal, get_client_for_staff
 from .services import log_access
 
 
@@ -24,7 +24,7 @@ def portal_access(what: str, *, edit: bool = False, delegates: bool = True):
         def wrapper(request, client_id: int, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect(f"/login/?next={request.path}")
-            client = Client.objects.filter(pk=client_id).select_related("organiser").first()
+            client = client_for_portal(client_id)
             if client is None:
                 raise Http404
             delegation = None

@@ -1,7 +1,9 @@
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import DEFERRED, QuerySet
 from django.http import Http404
 
-from avain.organisations.models import StaffMembership
+from avain.core.sql import fetch_one
+from avain.organisations.models import Organiser, StaffMembership
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 
 from .models import AccessLogEntry, Client, CloseOne, Delegation, HBAssistant
@@ -19,6 +21,41 @@ def get_client_for_staff(membership: StaffMembership, client_id: int) -> Client:
         return clients_for_staff(membership).get(pk=client_id)
     except Client.DoesNotExist:
         raise Http404 from None
+
+
+# What portal_access reads of the client on every portal page; created_at stays deferred (loaded if ever asked for),
+# because SQLite gives datetimes without their time zone in plain SQL.
+_CLIENT_COLUMNS = (
+    "id", "organiser_id", "first_name", "last_name", "personal_identity_code", "language", "target_group", "user_id",
+)  # fmt: skip
+_ORGANISER_COLUMNS = ("id", "code", "name", "business_id")
+_LARGEST_ID = 2**63 - 1  # BigAutoField
+_PORTAL_CLIENT_SQL = f"""
+    SELECT {", ".join("c." + name for name in _CLIENT_COLUMNS)}, {", ".join("o." + name for name in _ORGANISER_COLUMNS)}
+    FROM people_client c
+    JOIN organisations_organiser o ON o.id = c.organiser_id
+    WHERE c.id = %s"""
+
+
+def _from_row(model, names: tuple[str, ...], row: tuple):
+    """An instance as the ORM would load it with ``only()`` these columns (Model.from_db, the rest deferred)."""
+    values = dict(zip(names, row))
+    return model.from_db(
+        connection.alias, list(values), [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
+    )
+
+
+def client_for_portal(client_id: int) -> Client | None:
+    """The client with their organiser, in one query in plain SQL (see core.sql): every portal page reads it first."""
+    if not 0 < client_id <= _LARGEST_ID:
+        return None  # as the ORM does: an id no row can have finds nothing (and the database is not asked)
+    row = fetch_one(_PORTAL_CLIENT_SQL, [client_id])
+    if row is None:
+        return None
+    width = len(_CLIENT_COLUMNS)
+    client = _from_row(Client, _CLIENT_COLUMNS, row[:width])
+    client.organiser = _from_row(Organiser, _ORGANISER_COLUMNS, row[width:])
+    return client
 
 
 def client_of_user(user) -> Client | None:

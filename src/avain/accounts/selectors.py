@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Subquery, Sum, Window
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import DEFERRED, F
 from django.utils import timezone
 
 from avain.core.money import ZERO, money_sum, round_money
+from avain.core.sql import fetch_all, money
 from avain.people.models import Client
 
 from .models import BudgetAccount, EntryKind, Instalment, Invoice, InvoiceStatus, LedgerEntry, SubAccount
@@ -129,22 +130,58 @@ def account_overview(account: BudgetAccount) -> AccountOverview:
     return _overview(account, rows)
 
 
+# The columns of an account that the account pages read; the others stay deferred (loaded if ever asked for). Only
+# columns that both databases return as the field's Python value (numbers, text, dates): SQLite gives datetimes naive.
+_ACCOUNT_COLUMNS = (
+    "id", "organiser_id", "client_id", "decision_id", "period_start", "period_end", "status", "instalments",
+    "warning_percent",
+)  # fmt: skip
+_OVERVIEW_SQL = f"""
+    SELECT {", ".join("a." + name for name in _ACCOUNT_COLUMNS)},
+           s.id, s.plan_line_id, s.description, s.planned, s.granted, s.committed, s.spent, s.paid, s.is_open
+    FROM accounts_budgetaccount a
+    LEFT JOIN accounts_subaccount s ON s.organiser_id = a.organiser_id AND s.account_id = a.id
+    WHERE a.id = (
+        SELECT id FROM accounts_budgetaccount WHERE organiser_id = %s AND client_id = %s ORDER BY opened_at DESC LIMIT 1
+    )
+    ORDER BY s.id"""
+
+
+def _account_from_row(values: dict) -> BudgetAccount:
+    """An account as the ORM would load it with ``only()`` these columns (Model.from_db, the rest deferred)."""
+    fields = BudgetAccount._meta.concrete_fields
+    return BudgetAccount.from_db(
+        connection.alias, list(values), [values.get(field.attname, DEFERRED) for field in fields]
+    )
+
+
 def overview_for_client(client: Client) -> AccountOverview | None:
     """The overview of the client's newest budget account, read with the account in one query (the sub-accounts
-    joined to their account): the client's account page shows nothing else of the account. A second query only for
-    an account without sub-accounts."""
-    newest = (
-        BudgetAccount.objects.filter(organiser_id=client.organiser_id, client=client)
-        .order_by("-opened_at")
-        .values("pk")[:1]
+    joined to their account, in plain SQL: see core.sql). The client's account page shows nothing else of the
+    account; its other fields are loaded only if something asks for them."""
+    rows = fetch_all(_OVERVIEW_SQL, [client.organiser_id, client.pk])
+    if not rows:
+        return None
+    width = len(_ACCOUNT_COLUMNS)
+    account = _account_from_row(dict(zip(_ACCOUNT_COLUMNS, rows[0][:width])))
+    lines = tuple(
+        LineTotals(
+            sub_account_id=pk,
+            plan_line_id=plan_line_id,
+            description=description,
+            planned=money(planned),
+            granted=money(granted),
+            committed=money(committed),
+            spent=money(spent),
+            paid=money(paid),
+            is_open=bool(is_open),
+        )
+        for pk, plan_line_id, description, planned, granted, committed, spent, paid, is_open in (
+            row[width:] for row in rows
+        )
+        if pk is not None  # an account without sub-accounts gives one row of the account alone
     )
-    rows = list(
-        SubAccount.objects.filter(organiser_id=client.organiser_id, account_id=Subquery(newest))
-        .select_related("account")
-        .order_by("pk")
-    )
-    account = rows[0].account if rows else account_for_client(client)
-    return _overview(account, rows) if account is not None else None
+    return AccountOverview(account=account, lines=lines)
 
 
 @dataclass(frozen=True)
@@ -173,16 +210,23 @@ class InvoiceList:
         return self.count - len(self.invoices)
 
 
+_INVOICES_SQL = """
+    SELECT i.invoice_date, p.name, i.invoice_number, i.total, i.status, COUNT(*) OVER ()
+    FROM accounts_invoice i
+    LEFT JOIN catalogue_provider p ON p.id = i.provider_id
+    WHERE i.organiser_id = %s AND i.account_id = %s
+    ORDER BY i.invoice_date DESC, i.id DESC
+    LIMIT %s"""
+
+
 def invoices_of(account: BudgetAccount, limit: int = INVOICES_SHOWN) -> InvoiceList:
-    """The account's newest invoices with their statuses and how many there are in all: one query (the count is a
-    window over all of the account's invoices, computed before the limit)."""
-    rows = list(
-        Invoice.objects.filter(organiser_id=account.organiser_id, account=account)
-        .annotate(count_of_all=Window(Count("id")))
-        .order_by("-invoice_date", "-id")
-        .values_list("invoice_date", "provider__name", "invoice_number", "total", "status", "count_of_all")[:limit]
+    """The account's newest invoices with their statuses and how many there are in all: one query in plain SQL (see
+    core.sql); the count is a window over all of the account's invoices, computed before the limit."""
+    rows = fetch_all(_INVOICES_SQL, [account.organiser_id, account.pk, limit])
+    return InvoiceList(
+        invoices=[InvoiceRow(day, provider, number, money(total), status) for day, provider, number, total, status, _n in rows],
+        count=rows[0][5] if rows else 0,
     )
-    return InvoiceList(invoices=[InvoiceRow(*row[:5]) for row in rows], count=rows[0][5] if rows else 0)
 
 
 def invoices_for_provider(provider):
@@ -221,30 +265,43 @@ def _days_in(month: dt.date, start: dt.date, end: dt.date) -> int:
     return max((min(month_end, end) - max(month, start)).days + 1, 0)
 
 
+def _monthly_spending_sql() -> tuple[str, tuple]:
+    """Spending and reversals summed per calendar month in the local time zone. The month is cut by the database's
+    own function, as the ORM's TruncMonth does (PostgreSQL's DATE_TRUNC, Django's function on SQLite)."""
+    month, month_params = connection.ops.datetime_trunc_sql("month", "at", (), timezone.get_current_timezone_name())
+    sql = f"""
+        SELECT {month}, SUM(amount)
+        FROM accounts_ledgerentry
+        WHERE organiser_id = %s AND account_id = %s AND kind IN (%s, %s)
+        GROUP BY 1
+        ORDER BY 1"""
+    return sql, month_params
+
+
+def _month_of(value) -> dt.date:
+    """The first day of a month as the database gives it: a datetime (PostgreSQL) or its text (SQLite)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
 def monthly_spending(account: BudgetAccount, planned_total: Decimal) -> list[MonthSpending]:
     """Spending per calendar month of the period, in one aggregate query over the account's spending and reversal
-    entries (the (account, at) index). Months in the local time zone. Invoices posted after the period's end (for
-    services inside it) get months of their own after the period.
+    entries (the (account, at) index), in plain SQL (see core.sql). Months in the local time zone. Invoices posted
+    after the period's end (for services inside it) get months of their own after the period.
 
     ``pace`` spreads ``planned_total`` evenly over the days of the period, so a month that is only partly inside it
     gets its share; the paces add up to the planned total exactly (each is a difference of rounded running sums)."""
-    rows = (
-        LedgerEntry.objects.filter(
-            organiser_id=account.organiser_id,
-            account=account,
-            kind__in=[EntryKind.SPENDING, EntryKind.REVERSAL],
-        )
-        .annotate(month=TruncMonth("at"))
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .order_by("month")
+    sql, month_params = _monthly_spending_sql()
+    rows = fetch_all(
+        sql, [*month_params, account.organiser_id, account.pk, EntryKind.SPENDING.value, EntryKind.REVERSAL.value]
     )
     spent = {}
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
-        spent[month.replace(day=1)] = spent.get(month.replace(day=1), ZERO) + row["total"]
+    for value, total in rows:
+        month = _month_of(value)
+        spent[month] = spent.get(month, ZERO) + money(total)
     start, end = account.period_start, account.period_end
     last = max([end, *spent])
     days_total = (end - start).days + 1

@@ -1,0 +1,363 @@
+"""The budget account as the client and the worker see it: the figures, the warnings, the forecast, the monthly chart
+and the tables, as HTML for the account pages (``accounts/portal_account.html`` and ``accounts/case_account.html``).
+
+Written in Python rather than as a template because the client's account page is the page opened most and must be
+cheap to serve (bench/README.md): as a template it was some 150 tags, filters and conditions, each rendered on its
+own, and that took longer than everything else the page does. Here the page is a few format strings:
+
+* every constant text is the same message as a template would use (the same msgids in the catalogues), translated
+  once per language and process (``_texts``) and escaped as ``{% translate %}`` escapes it;
+* a sentence with figures in it is translated and filled in as ``{% blocktranslate %}`` does: the translation as it
+  is, the figures escaped (``_sentence``);
+* amounts and dates use the language's formats looked up once per page (``core.formatting.local_formats``), which
+  give the same text as the ``euros`` and ``date`` filters;
+* every value put into the HTML is escaped with ``html.escape`` (``esc``), which gives the same text as Django's
+  ``escape`` at a fraction of its cost; only the chart's coordinates, numbers computed here, go in as they are.
+
+The monthly chart is drawn on the server as SVG, so it needs no JavaScript; the same figures are in the table below
+it for screen readers and for anyone who prefers numbers.
+"""
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape as esc
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.defaultfilters import floatformat
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from avain.core.formatting import LocalFormats, local_formats
+from avain.core.money import round_money
+
+from . import selectors
+from .forecast import Forecast, WarningCode
+from .models import AccountStatus, InvoiceStatus
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """What the account pages show, read and computed by the view (``views._account_figures``)."""
+
+    overview: selectors.AccountOverview
+    forecast: Forecast
+    months: list[selectors.MonthSpending]
+    invoice_list: selectors.InvoiceList
+    next_instalment: selectors.NextInstalment | None
+    statement_csv_url: str
+    statement_xlsx_url: str
+    account_links: list[tuple[str, str]]  # (url, label) of the account's other pages
+
+
+def _texts_in_active_language() -> dict[str, str]:
+    """The account pages' constant texts, translated and escaped."""
+    texts = {
+        "closed_account": _("The budget account is closed."),
+        "please_note": _("Please note"),
+        "talk_with_worker": _(
+            "If you are unsure whether the money will last, or you need the services to change, talk with your social "
+            "worker."
+        ),
+        "whole_budget": _("Budget for the whole period"),
+        "granted_so_far": _("Granted so far"),
+        "granted": _("Granted"),
+        "reserved_for_agreements": _("Reserved for agreements"),
+        "spent": _("Spent"),
+        "paid_to_providers": _("Paid to providers"),
+        "left_to_use": _("Left to use"),
+        "how_long": _("How long the money lasts"),
+        "nothing_spent": _("No money has been spent yet, so it is too early to say how long the money will last."),
+        "estimate_hint": _(
+            "The estimate divides what has been spent by the days passed and continues at that pace. Money already "
+            "reserved for agreements is counted as used."
+        ),
+        "per_line": _("Money per line of the plan"),
+        "what_for": _("What for"),
+        "whole_period": _("Whole period"),
+        "reserved": _("Reserved"),
+        "paid": _("Paid"),
+        "left": _("Left"),
+        "total": _("Total"),
+        "left_hint": _(
+            "Left = granted − reserved − spent. Reserved money is set aside for agreements made with providers. Spent "
+            "money has been invoiced; it is paid to the provider once the invoice is approved."
+        ),
+        "closed": _("closed"),
+        "spending_per_month": _("Spending per month"),
+        "chart_title": _("Money spent each month compared with an even pace"),
+        "chart_description": _(
+            "Bars show the money spent each month. The dashed line shows how much would be spent each month if the "
+            "budget were used evenly over the period. The same figures are in the table below."
+        ),
+        "even_pace": _("Even pace"),
+        "per_month_in_figures": _("Spending per month in figures"),
+        "month": _("Month"),
+        "invoices": _("Invoices"),
+        "invoices_caption": _("Invoices charged to the budget, newest first"),
+        "date": _("Date"),
+        "from": _("From"),
+        "invoice_number": _("Invoice number"),
+        "amount": _("Amount"),
+        "status": _("Status"),
+        "no_invoices": _("No invoices yet."),
+        "receipt": _("Receipt"),
+        "what_you_can_do": _("What you can do"),
+        "statement_csv": _("Download the statement as a CSV file"),
+        "statement_xlsx": _("Download the statement as an Excel file"),
+    }
+    texts = {name: esc(text) for name, text in texts.items()}
+    texts.update({f"status:{status.value}": esc(capfirst(str(status.label))) for status in InvoiceStatus})
+    return texts
+
+
+@functools.cache
+def _texts(language: str | None) -> dict[str, str]:
+    return _texts_in_active_language()
+
+
+@receiver(setting_changed)
+def _forget_texts(**kwargs) -> None:
+    _texts.cache_clear()  # a test that changes the languages or the catalogues gets fresh translations
+
+
+def _sentence(translated: str, **values) -> str:
+    """A translated sentence with values in it, as ``{% blocktranslate %}`` makes it: the translation as it is, each
+    value escaped. The caller translates, so that the message is found where it is used."""
+    return translated % {name: esc(str(value)) for name, value in values.items()}
+
+
+def balance_html(figures: AccountFigures, *, audience: str) -> SafeString:
+    """The account's part of the page; ``audience`` is "client" or "staff" (the client is told whom to talk to)."""
+    fmt = local_formats()
+    t = _texts(get_language())
+    overview, outlook = figures.overview, figures.forecast
+    account = overview.account
+    euros, day = fmt.euros, fmt.short_date
+    period = _sentence(
+        _("The budget period is %(start)s–%(end)s."), start=day(account.period_start), end=day(account.period_end)
+    )
+    closed = f" {t['closed_account']}" if account.status == AccountStatus.CLOSED else ""
+    parts = [f'<p class="lead">{period}{closed}</p>\n']
+    if outlook.warnings:
+        parts.append(_warnings(figures, t, fmt, audience))
+    cards = [(t["whole_budget"], "planned", overview.planned)] if overview.in_instalments else []
+    cards += [
+        (t["granted_so_far"] if overview.in_instalments else t["granted"], "granted", overview.granted),
+        (t["reserved_for_agreements"], "committed", overview.committed),
+        (t["spent"], "spent", overview.spent),
+        (t["paid_to_providers"], "paid", overview.paid),
+        (t["left_to_use"], "left", overview.left),
+    ]
+    parts.append('<ul class="summary-cards">\n')
+    parts += [
+        f'<li><span class="label">{label}</span><span class="value" data-testid="{testid}">{esc(euros(amount))}</span>'
+        "</li>\n"
+        for label, testid, amount in cards
+    ]
+    parts.append("</ul>\n")
+    parts.append(_outlook(figures, t, fmt))
+    parts.append(_lines_table(overview, t, fmt))
+    parts.append(
+        f'<h2 id="spending-per-month">{t["spending_per_month"]}</h2>\n{spending_chart(figures.months, t, fmt)}\n'
+        f'<table data-testid="months">\n  <caption>{t["per_month_in_figures"]}</caption>\n'
+        f'  <thead><tr><th scope="col">{t["month"]}</th><th scope="col" class="num">{t["spent"]}</th>'
+        f'<th scope="col" class="num">{t["even_pace"]}</th></tr></thead>\n'
+        f"  <tbody>{_month_rows(figures.months, fmt)}</tbody>\n</table>\n"
+    )
+    parts.append(_invoices_table(figures.invoice_list, t, fmt))
+    links = [
+        (figures.statement_csv_url, t["statement_csv"], " download"),
+        (figures.statement_xlsx_url, t["statement_xlsx"], " download"),
+    ]
+    links += [(url, esc(str(label)), "") for url, label in figures.account_links]
+    parts.append(f'<h2>{t["what_you_can_do"]}</h2>\n<ul data-testid="actions">\n')
+    parts += [f'  <li><a href="{esc(url)}"{attribute}>{label}</a></li>\n' for url, label, attribute in links]
+    parts.append("</ul>\n")
+    return mark_safe("".join(parts))
+
+
+def _warnings(figures: AccountFigures, t: dict, fmt: LocalFormats, audience: str) -> str:
+    outlook, account = figures.forecast, figures.overview.account
+    items = []
+    if WarningCode.THRESHOLD in outlook.warnings:
+        text = _sentence(
+            _("%(used)s %% of the budget has been spent. Warnings are shown from %(limit)s %%."),
+            used=floatformat(outlook.used_percent, "0"), limit=localize(account.warning_percent),
+        )  # fmt: skip
+        items.append(f'    <li data-testid="warning-threshold">{text}</li>\n')
+    if WarningCode.RUNS_OUT in outlook.warnings:
+        text = _sentence(
+            _("At this pace the money runs out around %(day)s, before the budget period ends on %(end)s."),
+            day=fmt.short_date(outlook.runs_out_on), end=fmt.short_date(account.period_end),
+        )  # fmt: skip
+        items.append(f'    <li data-testid="warning-runs-out">{text}</li>\n')
+    if WarningCode.UNUSED in outlook.warnings:
+        text = _sentence(
+            _("At this pace about %(amount)s of the budget would be left unused at the end of the period."),
+            amount=fmt.euros(outlook.projected_left),
+        )
+        items.append(f'    <li data-testid="warning-unused">{text}</li>\n')
+    whom = f"  <p>{t['talk_with_worker']}</p>\n" if audience == "client" else ""
+    return (
+        '<div class="message message--warning" role="alert" data-testid="warnings">\n'
+        f'  <h2>{t["please_note"]}</h2>\n  <ul>\n{"".join(items)}  </ul>\n{whom}</div>\n'
+    )
+
+
+def _outlook(figures: AccountFigures, t: dict, fmt: LocalFormats) -> str:
+    """How long the money lasts, in one sentence, and the next instalment."""
+    outlook, account = figures.forecast, figures.overview.account
+    if not outlook.started:
+        sentence = _sentence(_("The budget period starts on %(start)s."), start=fmt.short_date(account.period_start))
+    elif outlook.days_left == 0:
+        sentence = _sentence(
+            _("The budget period ended on %(end)s. %(amount)s of the budget was not used."),
+            end=fmt.short_date(account.period_end), amount=fmt.euros(outlook.left_at_end),
+        )  # fmt: skip
+    elif not outlook.has_spending:
+        sentence = t["nothing_spent"]
+    elif outlook.runs_out_on:
+        sentence = _sentence(
+            _("If money is spent at the same pace as so far, it will run out around %(day)s."),
+            day=fmt.short_date(outlook.runs_out_on),
+        )
+    else:
+        sentence = _sentence(
+            _(
+                "If money is spent at the same pace as so far, about %(amount)s will be left when the budget period "
+                "ends on %(end)s."
+            ),
+            amount=fmt.euros(outlook.left_at_end), end=fmt.short_date(account.period_end),
+        )  # fmt: skip
+    html = (
+        f'<h2>{t["how_long"]}</h2>\n<p data-testid="forecast">{sentence}</p>\n'
+        f'<p class="hint">{t["estimate_hint"]}</p>\n'
+    )
+    instalment = figures.next_instalment
+    if instalment:
+        text = _sentence(
+            _("The next instalment (%(number)s/%(count)s), %(amount)s, is granted on %(day)s."),
+            number=localize(instalment.number), count=localize(instalment.count),
+            amount=fmt.euros(instalment.amount), day=fmt.short_date(instalment.due_on),
+        )  # fmt: skip
+        html += f'<p data-testid="next-instalment">{text}</p>\n'
+    return html
+
+
+def _lines_table(overview: selectors.AccountOverview, t: dict, fmt: LocalFormats) -> str:
+    instalments = overview.in_instalments
+
+    def amounts(*values: Decimal) -> str:
+        return "".join(f'<td class="num">{esc(fmt.euros(value))}</td>' for value in values)
+
+    closed = f' <span class="status">{t["closed"]}</span>'
+    rows = "".join(
+        f'<tr><th scope="row">{esc(line.description)}{"" if line.is_open else closed}</th>'
+        + (amounts(line.planned_for_period) if instalments else "")
+        + amounts(line.granted, line.committed, line.spent, line.paid, line.left)
+        + "</tr>"
+        for line in overview.lines
+    )
+    whole = f'<th scope="col" class="num">{t["whole_period"]}</th>\n    ' if instalments else ""
+    return (
+        f'<table data-testid="lines">\n  <caption>{t["per_line"]}</caption>\n  <thead><tr>\n'
+        f'    <th scope="col">{t["what_for"]}</th>\n'
+        f'    {whole}<th scope="col" class="num">{t["granted_so_far"] if instalments else t["granted"]}</th>\n'
+        f'    <th scope="col" class="num">{t["reserved"]}</th>\n    <th scope="col" class="num">{t["spent"]}</th>\n'
+        f'    <th scope="col" class="num">{t["paid"]}</th>\n    <th scope="col" class="num">{t["left"]}</th>\n'
+        f"  </tr></thead>\n  <tbody>{rows}</tbody>\n  <tfoot><tr>\n"
+        f'    <th scope="row">{t["total"]}</th>\n    '
+        + (amounts(overview.planned) if instalments else "")
+        + amounts(overview.granted, overview.committed, overview.spent, overview.paid, overview.left)
+        + f'\n  </tr></tfoot>\n</table>\n<p class="hint">{t["left_hint"]}</p>\n'
+    )
+
+
+def _month_rows(months: list[selectors.MonthSpending], fmt: LocalFormats) -> str:
+    return "".join(
+        f'<tr><th scope="row">{esc(fmt.month_year(m.month))}</th><td class="num">{esc(fmt.euros(m.spent))}</td>'
+        f'<td class="num">{esc(fmt.euros(m.pace))}</td></tr>'
+        for m in months
+    )
+
+
+def _invoices_table(invoice_list: selectors.InvoiceList, t: dict, fmt: LocalFormats) -> str:
+    if invoice_list.invoices:
+        rows = "".join(
+            f"<tr><td>{esc(fmt.short_date(invoice.invoice_date))}</td>"
+            f"<td>{t['receipt'] if invoice.provider_name is None else esc(invoice.provider_name)}</td>"
+            f'<td>{esc(invoice.invoice_number)}</td><td class="num">{esc(fmt.euros(invoice.total))}</td>'
+            f'<td><span class="status">{t["status:" + invoice.status]}</span></td></tr>'
+            for invoice in invoice_list.invoices
+        )
+    else:
+        rows = f'<tr><td colspan="5">{t["no_invoices"]}</td></tr>'
+    more = ""
+    if invoice_list.more:
+        text = _sentence(
+            _("The newest %(shown)s of %(count)s invoices are shown. The statement lists them all."),
+            shown=localize(len(invoice_list.invoices)), count=localize(invoice_list.count),
+        )  # fmt: skip
+        more = f'<p class="hint" data-testid="more-invoices">{text}</p>\n'
+    return (
+        f'<h2>{t["invoices"]}</h2>\n<table data-testid="invoices">\n  <caption>{t["invoices_caption"]}</caption>\n'
+        f'  <thead><tr><th scope="col">{t["date"]}</th><th scope="col">{t["from"]}</th>'
+        f'<th scope="col">{t["invoice_number"]}</th><th scope="col" class="num">{t["amount"]}</th>'
+        f'<th scope="col">{t["status"]}</th></tr></thead>\n  <tbody>{rows}</tbody>\n</table>\n{more}'
+    )
+
+
+# The monthly chart's drawing area, in SVG user units; the SVG scales to the page's width.
+CHART_WIDTH, CHART_HEIGHT = 720, 280
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 12, 40, 36
+
+
+def spending_chart(months: list[selectors.MonthSpending], t: dict, fmt: LocalFormats) -> str:
+    """The monthly chart as SVG: bars for what was spent each month and a dashed line for the even pace."""
+    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    top = max([m.spent for m in months] + [m.pace for m in months] + [Decimal(1)])
+    slot = Decimal(plot_width) / max(len(months), 1)
+    baseline = CHART_TOP + plot_height
+    left, right, label_y = CHART_LEFT, CHART_WIDTH - CHART_RIGHT, baseline + 22
+
+    def y_of(amount: Decimal) -> Decimal:
+        return round(baseline - max(amount, Decimal(0)) * plot_height / top, 1)
+
+    parts, pace = [], []
+    for share in (Decimal(0), Decimal("0.5"), Decimal(1)):
+        y = y_of(top * share)
+        parts.append(
+            f'<line x1="{left}" x2="{right}" y1="{y}" y2="{y}" stroke="#c8c8c8" stroke-width="1"/>\n'
+            f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">'
+            f"{esc(fmt.euros(round_money(top * share)))}</text>"
+        )
+    for k, month in enumerate(months):
+        x = CHART_LEFT + slot * k
+        y = y_of(month.spent)
+        parts.append(
+            f'<rect x="{round(x + slot * Decimal("0.15"), 1)}" y="{y}" width="{round(slot * Decimal("0.7"), 1)}" '
+            f'height="{round(baseline - y, 1)}" fill="#00347a"/>\n'
+            f'<text x="{round(x + slot / 2, 1)}" y="{label_y}" text-anchor="middle">'
+            f"{month.month.month}/{month.month:%y}</text>"
+        )
+        pace.append(f"{'M' if k == 0 else 'L'}{round(x, 1)} {y_of(month.pace)} H{round(x + slot, 1)}")
+    dashed = 'stroke="#8a5a00" stroke-width="3" stroke-dasharray="8 5"'
+    legend = (
+        f'<path d="{" ".join(pace)}" fill="none" {dashed}/>\n'
+        f'<rect x="{left}" y="8" width="14" height="14" fill="#00347a"/>\n'
+        f'<text x="{left + 20}" y="15" dominant-baseline="middle">{t["spent"]}</text>\n'
+        f'<line x1="{left + 140}" x2="{left + 170}" y1="15" y2="15" {dashed}/>\n'
+        f'<text x="{left + 176}" y="15" dominant-baseline="middle">{t["even_pace"]}</text>'
+    )
+    return (
+        f'<svg class="chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" width="100%" role="img" '
+        'aria-labelledby="chart-title chart-desc" focusable="false" data-testid="chart">\n'
+        f'<title id="chart-title">{t["chart_title"]}</title>\n<desc id="chart-desc">{t["chart_description"]}</desc>\n'
+        '<g aria-hidden="true" font-size="13" fill="#1b1b1b">\n' + "\n".join(parts) + f"\n{legend}\n</g>\n</svg>"
+    )

@@ -44,7 +44,7 @@ ENTRY_FIELDS = (
 # The tables of one import, dropped at its end (and by PostgreSQL at commit); ``csv_row`` is a view of the first.
 TEMP_TABLES = (
     "csv_raw, csv_date, csv_amount, csv_iban, csv_reference, csv_agreement, csv_terms, csv_line, csv_invoice_text, "
-    "csv_plain, csv_invoice, csv_use"
+    "csv_plain, csv_use"
 )
 
 
@@ -68,6 +68,8 @@ def post_csv(
         else:
             _copy_rows(cursor, table)
         _create_value_tables(cursor)
+        # The planner's figures for the file's lines, so that it joins them by hashing rather than by sorting.
+        cursor.execute("ANALYZE csv_raw")
         _parse_line_values(cursor)
         _lock(cursor, params)
         _check_lines(cursor, params)
@@ -353,32 +355,45 @@ def _group_invoices(cursor) -> None:
 
 
 def _find_plain_invoices(cursor, params: dict) -> None:
-    """The invoices that can be posted here (see the module's description), with their details read."""
+    """The invoices that can be posted here (see the module's description), with their details read, the status
+    the account's approvals give them (as posting.initial_status) and their ids, drawn in the order the invoices
+    first appear in the file."""
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE csv_plain ON COMMIT DROP AS
-        SELECT i.number, i.first_line, i.account_id, idate.value AS invoice_date, ddate.value AS due_date,
-               coalesce(rf.reference, '') AS reference, i.total
-        FROM csv_invoice_text i
-        JOIN csv_date idate ON idate.text = i.invoice_date
-        JOIN csv_date ddate ON ddate.text = i.due_date
-        LEFT JOIN csv_iban ib ON ib.text = i.payee_iban
-        LEFT JOIN csv_reference rf ON rf.text = i.reference
-        WHERE (i.payee_iban = '' OR ib.payee_ok) AND (i.reference = '' OR rf.reference IS NOT NULL)
-          AND NOT EXISTS (
-              SELECT 1 FROM accounts_invoice sent
-              WHERE sent.organiser_id = %(organiser)s AND sent.provider_id = %(provider)s
-                AND sent.invoice_number = i.number COLLATE "default"
-          )
+        SELECT nextval(pg_get_serial_sequence('{Invoice._meta.db_table}', 'id')) AS id, plain.*
+        FROM (
+            SELECT i.number, i.account_id, idate.value AS invoice_date, ddate.value AS due_date,
+                   coalesce(rf.reference, '') AS reference, i.total,
+                   CASE WHEN acc.client_acceptance THEN %(awaiting_acceptance)s
+                        WHEN acc.staff_approval THEN %(awaiting_approval)s ELSE %(approved)s END AS status
+            FROM csv_invoice_text i
+            JOIN accounts_budgetaccount acc ON acc.id = i.account_id
+            JOIN csv_date idate ON idate.text = i.invoice_date
+            JOIN csv_date ddate ON ddate.text = i.due_date
+            LEFT JOIN csv_iban ib ON ib.text = i.payee_iban
+            LEFT JOIN csv_reference rf ON rf.text = i.reference
+            WHERE (i.payee_iban = '' OR ib.payee_ok) AND (i.reference = '' OR rf.reference IS NOT NULL)
+              AND NOT EXISTS (
+                  SELECT 1 FROM accounts_invoice sent
+                  WHERE sent.organiser_id = %(organiser)s AND sent.provider_id = %(provider)s
+                    AND sent.invoice_number = i.number COLLATE "default"
+              )
+            ORDER BY i.first_line
+        ) plain
         """,
-        params,
+        {
+            **params,
+            "awaiting_acceptance": InvoiceStatus.AWAITING_ACCEPTANCE.value,
+            "awaiting_approval": InvoiceStatus.AWAITING_APPROVAL.value,
+            "approved": InvoiceStatus.APPROVED.value,
+        },
     )
     cursor.execute("ALTER TABLE csv_plain ADD PRIMARY KEY (number)")
 
 
 def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: ImportFile | None) -> int:
     """Insert the plain invoices, their lines and entries, and move the totals; returns the lines posted."""
-    now = clock.now()
     invoice_columns, invoice_defaults = _columns(Invoice, INVOICE_FIELDS)
     entry_columns, entry_defaults = _columns(LedgerEntry, ENTRY_FIELDS)
     params = {
@@ -389,30 +404,16 @@ def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: I
         "payee_name": provider.name,
         "payee_iban": provider.iban,
         "by": recorded_by.pk,
-        "now": now,
-        "awaiting_acceptance": InvoiceStatus.AWAITING_ACCEPTANCE.value,
-        "awaiting_approval": InvoiceStatus.AWAITING_APPROVAL.value,
-        "approved": InvoiceStatus.APPROVED.value,
+        "now": clock.now(),
         "release": EntryKind.RELEASE.value,
         "spending": EntryKind.SPENDING.value,
     }
-    cursor.execute(f"CREATE TEMP TABLE csv_invoice (id bigint PRIMARY KEY, number text COLLATE {BYTES} UNIQUE) ON COMMIT DROP")
-    # The invoices in the order they first appear in the file, with the status the account's approvals ask for
-    # (posting.initial_status).
     cursor.execute(
         f"""
-        WITH inserted AS (
-            INSERT INTO accounts_invoice ({invoice_columns})
-            SELECT %(organiser)s, i.account_id, %(provider)s, %(source)s, %(import_file)s, i.number, i.invoice_date,
-                   i.due_date, %(payee_name)s, %(payee_iban)s, i.reference, i.total,
-                   CASE WHEN acc.client_acceptance THEN %(awaiting_acceptance)s
-                        WHEN acc.staff_approval THEN %(awaiting_approval)s ELSE %(approved)s END,
-                   %(by)s, %(now)s {invoice_defaults}
-            FROM csv_plain i JOIN accounts_budgetaccount acc ON acc.id = i.account_id
-            ORDER BY i.first_line
-            RETURNING id, invoice_number
-        )
-        INSERT INTO csv_invoice SELECT id, invoice_number FROM inserted
+        INSERT INTO accounts_invoice (id, {invoice_columns})
+        SELECT id, %(organiser)s, account_id, %(provider)s, %(source)s, %(import_file)s, number, invoice_date,
+               due_date, %(payee_name)s, %(payee_iban)s, reference, total, status, %(by)s, %(now)s {invoice_defaults}
+        FROM csv_plain ORDER BY id
         """,
         params,
     )
@@ -420,21 +421,24 @@ def _post_plain_invoices(cursor, provider: Provider, recorded_by, import_file: I
         """
         INSERT INTO accounts_invoiceline (organiser_id, invoice_id, sub_account_id, agreement_id, line_number,
                                           service_date, description, quantity, unit_price, amount)
-        SELECT %(organiser)s, i.id, l.sub_account_id, l.agreement_id, l.line, l.service_date, l.description,
+        SELECT %(organiser)s, p.id, l.sub_account_id, l.agreement_id, l.line, l.service_date, l.description,
                l.quantity, l.unit_price, l.amount
-        FROM csv_line l JOIN csv_invoice i USING (number)
-        ORDER BY l.line
+        FROM csv_line l JOIN csv_plain p USING (number)
         """,
         params,
     )
     posted = cursor.rowcount
+    # What each invoice uses of each agreement: summed first, then given the invoice's id.
     cursor.execute(
         """
         CREATE TEMP TABLE csv_use ON COMMIT DROP AS
-        SELECT i.id AS invoice_id, l.agreement_id, l.sub_account_id, l.account_id, sum(l.amount) AS amount,
-               sum(l.quantity) AS quantity
-        FROM csv_line l JOIN csv_invoice i USING (number)
-        GROUP BY i.id, l.agreement_id, l.sub_account_id, l.account_id
+        SELECT p.id AS invoice_id, u.agreement_id, u.sub_account_id, u.account_id, u.amount, u.quantity
+        FROM (
+            SELECT number, agreement_id, sub_account_id, account_id, sum(amount) AS amount, sum(quantity) AS quantity
+            FROM csv_line WHERE number IN (SELECT number FROM csv_plain)
+            GROUP BY number, agreement_id, sub_account_id, account_id
+        ) u
+        JOIN csv_plain p USING (number)
         """
     )
     # Per invoice and agreement the committed money becomes spending: a release and a spending entry.

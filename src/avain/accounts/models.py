@@ -474,8 +474,15 @@ class LedgerEntry(models.Model):
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
     )
+    # Indexed only where set (see Meta): most entries are not payments.
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     # An internal note for finance and audit ("instalment 2/4", "moved to line 12"); pages describe an entry from
     # its kind and what it points at, in the reader's language.
@@ -487,7 +494,10 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["account", "at"], name="entry_by_account_and_time")]
+        indexes = [
+            models.Index(fields=["account", "at"], name="entry_by_account_and_time"),
+            models.Index(fields=["payment"], condition=Q(payment__isnull=False), name="entry_by_payment"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="entry_kind_known"),
             models.CheckConstraint(

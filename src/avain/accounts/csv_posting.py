@@ -48,6 +48,16 @@ TEMP_TABLES = (
 )
 
 
+# For this transaction: sorts and hashes over a file's lines in memory, no compiling of expressions (it costs more
+# than it saves on statements run once), and the temporary tables in memory too where the session has not used
+# temporary tables yet (PostgreSQL fixes their buffers at the first use, and refuses to change them after).
+SESSION_SETTINGS = """
+    SET LOCAL work_mem = '64MB';
+    SET LOCAL jit = off;
+    DO $$ BEGIN PERFORM set_config('temp_buffers', '256MB', true); EXCEPTION WHEN OTHERS THEN NULL; END $$;
+"""
+
+
 def post_csv(
     table: "imports.CsvTable", *, provider: Provider, recorded_by, import_file: ImportFile | None
 ) -> tuple[list, PostingResult, int]:
@@ -61,17 +71,18 @@ def post_csv(
         "today": clock.today(),
     }
     with connection.cursor() as cursor:
-        # Sorts and hashes over a file's lines fit in memory, for this transaction only.
-        cursor.execute(f"SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; DROP VIEW IF EXISTS csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
+        cursor.execute(SESSION_SETTINGS + f"DROP VIEW IF EXISTS csv_row; DROP TABLE IF EXISTS {TEMP_TABLES}")
         if table.plain_lines is not None:
             _copy_plain(cursor, table)
         else:
             _copy_rows(cursor, table)
         _create_value_tables(cursor)
-        # The planner's figures for the file's lines, so that it joins them by hashing rather than by sorting.
+        # The planner's figures for the file's lines (and below, its agreements), so that it joins them by hashing
+        # the smaller side rather than by sorting.
         cursor.execute("ANALYZE csv_raw")
         _parse_line_values(cursor)
         _lock(cursor, params)
+        cursor.execute("ANALYZE csv_terms")
         _check_lines(cursor, params)
         _group_invoices(cursor)
         _parse(cursor, "csv_invoice_text", DATE, ("invoice_date", "due_date"))

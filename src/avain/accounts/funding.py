@@ -9,6 +9,7 @@ step that causes them: ``planning.signals`` are received at the bottom of this m
 """
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ from .models import (
     Instalment,
     SubAccount,
 )
-from .services import release_instalment
+from .services import granted_so_far, instalment_postings
 
 MAX_INSTALMENTS = 12
 MAX_CLAIM_DEADLINE_DAYS = 365
@@ -66,28 +67,68 @@ def _refuse_if_closed(account: BudgetAccount) -> None:
 # --- Instalments --------------------------------------------------------------------------------------------------
 
 
+# Accounts released per transaction: each batch costs the same few queries however many accounts it holds, and its
+# locks are held only while it runs.
+RELEASE_BATCH = 500
+
+
 def release_due_instalments(today: dt.date | None = None) -> int:
     """Release every instalment due on or before ``today`` (the clock's today by default) on the open accounts, in
-    order of number, and return how many were released. Each is released in its own transaction under a lock on its
-    account and its row, so running this twice, or twice at once, releases each instalment exactly once."""
+    order of number, and return how many were released. Accounts go in batches, each in one transaction under locks
+    on its accounts, instalments and open sub-accounts (in that order, each in id order, as every other writer takes
+    them), so running this twice, or twice at once, releases each instalment exactly once."""
     today = today or clock.today()
-    due = list(
+    account_ids = list(
         Instalment.objects.filter(due_on__lte=today, released_at__isnull=True, account__status=AccountStatus.OPEN)
-        .order_by("account_id", "number")
-        .values_list("pk", "account_id")
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+        .distinct()
     )
-    released = 0
-    for instalment_id, account_id in due:
-        with transaction.atomic():
-            account = BudgetAccount.objects.select_for_update().get(pk=account_id)
-            instalment = Instalment.objects.select_for_update().get(pk=instalment_id)
-            if account.status != AccountStatus.OPEN or instalment.released_at is not None:
-                continue  # closed meanwhile, or another run released it first
-            open_ids = SubAccount.objects.filter(account=account, is_open=True).values_list("pk", flat=True)
-            subs = ledger.lock_sub_accounts(list(open_ids))
-            release_instalment(account, instalment, list(subs.values()), by=None, at=clock.now())
-            released += 1
-    return released
+    return sum(
+        _release_batch(account_ids[start : start + RELEASE_BATCH], today)
+        for start in range(0, len(account_ids), RELEASE_BATCH)
+    )
+
+
+def _release_batch(account_ids: list[int], today: dt.date) -> int:
+    with transaction.atomic():
+        accounts = {
+            account.pk: account
+            for account in BudgetAccount.objects.select_for_update()
+            .filter(pk__in=account_ids, status=AccountStatus.OPEN)
+            .order_by("pk")
+        }
+        due = list(
+            Instalment.objects.select_for_update()
+            .filter(account_id__in=list(accounts), due_on__lte=today, released_at__isnull=True)
+            .order_by("account_id", "number")
+        )  # closed meanwhile, or released by another run first: not here
+        open_ids = SubAccount.objects.filter(account_id__in=list(accounts), is_open=True).values_list("pk", flat=True)
+        subs = ledger.lock_sub_accounts(list(open_ids))
+        subs_of = defaultdict(list)
+        for sub in subs.values():  # in id order
+            subs_of[sub.account_id].append(sub)
+        granted = granted_so_far(list(subs.values()))
+        now = clock.now()
+        # An account catching up on several instalments releases them in order, one round each, so that each round
+        # sees the grants (and, without rollover, the money left) after the one before.
+        rounds: dict[int, list[Instalment]] = defaultdict(list)
+        position: dict[int, int] = defaultdict(int)
+        for instalment in due:
+            rounds[position[instalment.account_id]].append(instalment)
+            position[instalment.account_id] += 1
+        for number in sorted(rounds):
+            postings = []
+            for instalment in rounds[number]:
+                postings += instalment_postings(
+                    accounts[instalment.account_id], instalment, subs_of[instalment.account_id], granted
+                )
+            for posting in postings:
+                if posting.kind == EntryKind.GRANT:
+                    granted[posting.sub_account.pk] = granted.get(posting.sub_account.pk, ZERO) + posting.amount
+            ledger.post(postings, by=None, at=now)  # also moves the in-memory totals the next round reads
+        Instalment.objects.filter(pk__in=[instalment.pk for instalment in due]).update(released_at=now)
+    return len(due)
 
 
 # --- Moving money between lines and an approved overspend -------------------------------------------------------

@@ -72,9 +72,29 @@ def grant_budget(*, case: HBCase, decided_by, period: Period) -> BudgetAccount:
 
 
 def release_instalment(account: BudgetAccount, instalment: Instalment, subs: list[SubAccount], *, by, at) -> None:
-    """Grant one instalment on each open sub-account. Without rollover, what was left unused of the earlier
-    instalments is taken back first (an adjustment), so the client has this instalment's money and no more.
-    The caller holds the locks on ``subs``.
+    """Grant one instalment on each open sub-account (see :func:`instalment_postings`). The caller holds the locks
+    on ``subs``."""
+    ledger.post(instalment_postings(account, instalment, subs, granted_so_far(subs)), by=by, at=at)
+    instalment.released_at = at
+    instalment.save(update_fields=["released_at"])
+
+
+def granted_so_far(subs: list[SubAccount]) -> dict[int, Decimal]:
+    """What each sub-account has been granted until now, by sub-account id (absent: nothing)."""
+    return dict(
+        LedgerEntry.objects.filter(sub_account_id__in=[sub.pk for sub in subs], kind=EntryKind.GRANT)
+        .values("sub_account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("sub_account_id", "total")
+    )
+
+
+def instalment_postings(
+    account: BudgetAccount, instalment: Instalment, subs: list[SubAccount], granted: dict[int, Decimal]
+) -> list[ledger.Posting]:
+    """The entries that release one instalment on each open sub-account, given what each was ``granted`` so far.
+    Without rollover, what was left unused of the earlier instalments is taken back first (an adjustment), so the
+    client has this instalment's money and no more.
 
     A line on the schedule gets ``instalment_amount``. A line opened by an approved change of the plan was granted,
     at the change, its share of the money already released (``funding.apply_plan_change``), which need not be its
@@ -82,12 +102,6 @@ def release_instalment(account: BudgetAccount, instalment: Instalment, subs: lis
     its grants still add up to its planned amount exactly."""
     count = account.instalments
     remaining = count - instalment.number + 1
-    granted_so_far = dict(
-        LedgerEntry.objects.filter(sub_account_id__in=[sub.pk for sub in subs], kind=EntryKind.GRANT)
-        .values("sub_account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("sub_account_id", "total")
-    )
     postings = []
     for sub in subs:
         if not sub.is_open:
@@ -96,7 +110,7 @@ def release_instalment(account: BudgetAccount, instalment: Instalment, subs: lis
             postings.append(
                 ledger.Posting(sub, EntryKind.ADJUSTMENT, -sub.left, memo="instalment not rolled over")
             )
-        so_far = granted_so_far.get(sub.pk) or ZERO
+        so_far = granted.get(sub.pk) or ZERO
         if so_far == round_money(sub.planned * (instalment.number - 1) / count):
             amount = instalment_amount(sub.planned, instalment.number, count)
         else:
@@ -104,6 +118,4 @@ def release_instalment(account: BudgetAccount, instalment: Instalment, subs: lis
             amount = rest - round_money(rest * (remaining - 1) / remaining)
         if amount > 0:
             postings.append(ledger.Posting(sub, EntryKind.GRANT, amount, memo=f"instalment {instalment.number}/{count}"))
-    ledger.post(postings, by=by, at=at)
-    instalment.released_at = at
-    instalment.save(update_fields=["released_at"])
+    return postings

@@ -134,6 +134,65 @@ def test_without_rollover_only_this_instalments_money_is_left():
     assert ledger.verify() == []
 
 
+def entries(account) -> list[tuple]:
+    """The account's entries as (line, kind, amount, memo), in the order they were written."""
+    lines = {sub.pk: n for n, sub in enumerate(subs(account))}
+    return [
+        (lines[sub_id], kind, amount, memo)
+        for sub_id, kind, amount, memo in LedgerEntry.objects.filter(account=account)
+        .order_by("pk")
+        .values_list("sub_account_id", "kind", "amount", "memo")
+    ]
+
+
+@pytest.mark.parametrize("rollover", [True, False])
+def test_catching_up_on_several_instalments_at_once_writes_what_releasing_them_one_by_one_writes(rollover):
+    one_by_one = opened(lines=ODD_LINES, instalments=4, rollover=rollover)[1]
+    at_once = opened(lines=ODD_LINES, instalments=4, rollover=rollover)[1]
+    for account in (one_by_one, at_once):
+        with frozen_at(IN_FEBRUARY):
+            spend(make_agreement(account, line=0, unit_price="50.00", quantity="2"), "2")
+    for day in (dt.date(2025, 4, 2), dt.date(2025, 7, 2), dt.date(2025, 10, 1)):
+        release_due_instalments_of(one_by_one, day)
+    release_due_instalments_of(at_once, dt.date(2025, 12, 31))
+
+    assert entries(at_once) == entries(one_by_one)
+    assert granted(at_once) == ([D("1000.01"), D("1799.99")] if rollover else granted(one_by_one))
+    assert ledger.verify() == []
+
+
+def release_due_instalments_of(account, day):
+    """Release what is due on ``day`` with only this account's instalments due (the others' pushed later)."""
+    others = Instalment.objects.exclude(account=account).filter(released_at__isnull=True)
+    moved = list(others.values_list("pk", "due_on"))
+    others.update(due_on=dt.date(2099, 1, 1))
+    try:
+        release_due_instalments(day)
+    finally:
+        for pk, due_on in moved:
+            Instalment.objects.filter(pk=pk).update(due_on=due_on)
+
+
+def test_many_accounts_are_released_in_batches_with_the_same_few_queries(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from avain.accounts import funding
+
+    first = [opened(instalments=4)[1]]
+    with CaptureQueriesContext(connection) as one:
+        assert release_due_instalments(dt.date(2025, 4, 2)) == 1
+    many = [opened(instalments=4)[1] for _ in range(5)]
+    with CaptureQueriesContext(connection) as five:
+        assert release_due_instalments(dt.date(2025, 4, 2)) == 5
+    assert len(five) == len(one)
+
+    monkeypatch.setattr(funding, "RELEASE_BATCH", 2)
+    assert release_due_instalments(dt.date(2025, 7, 2)) == 6  # in three batches
+    assert all(granted(account) == [D("1350.00"), D("750.00")] for account in first + many)  # 3 of 4
+    assert ledger.verify() == []
+
+
 def test_a_closed_account_gets_no_more_instalments_and_the_command_says_how_many_were_released():
     case, account = opened(instalments=12)
     other_case, other = opened(instalments=4)

@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -611,8 +612,10 @@ def _plain_lines(body: str, delimiter: str, width: int) -> list[str] | None:
         lines.pop()  # the last line's line end
     if "\r" in body:
         lines = [line.removesuffix("\r") for line in lines]
-    separators, limit = width - 1, csv.field_size_limit()
-    if any(line.count(delimiter) != separators or len(line) > limit for line in lines):
+    # map() keeps the per-line work in C: this runs over every line of a 200 000-line file.
+    if set(map(operator.methodcaller("count", delimiter), lines)) != {width - 1}:
+        return None
+    if max(map(len, lines), default=0) > csv.field_size_limit():
         return None
     return lines
 

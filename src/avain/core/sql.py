@@ -9,6 +9,7 @@ a single database has. Queries run through Django's connection, so the test suit
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import DEFERRED
 
 from .money import MONEY_DECIMAL_PLACES
 
@@ -23,6 +24,20 @@ def fetch_one(sql: str, params: list | tuple) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+# The largest id a BigAutoField can hold: an id from a URL beyond it finds nothing, as with the ORM, without asking.
+LARGEST_ID = 2**63 - 1
+
+
+def instance_from_row(model, columns: tuple[str, ...], values) -> object:
+    """An instance as the ORM would load it with ``only(*columns)``: the other fields are deferred and loaded if ever
+    asked for (Model.from_db). ``columns`` are the fields' attnames (``organiser_id``); each value must already be the
+    field's Python value, so leave out datetimes, which SQLite returns without their time zone in plain SQL."""
+    loaded = dict(zip(columns, values))
+    return model.from_db(
+        connection.alias, list(loaded), [loaded.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
+    )
 
 
 def money(cents: int | Decimal | None) -> Decimal | None:

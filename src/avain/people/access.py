@@ -6,17 +6,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
+from avain.core.sql import LARGEST_ID
+
 from .models import AccessLogEntry, Client, Delegation
 from .selectors import active_delegation, client_for_portal, get_client_for_staff
 from .services import log_access
 
 
-def portal_access(what: str, *, edit: bool = False, delegates: bool = True):
+def portal_access(what: str, *, edit: bool = False, delegates: bool = True, load=client_for_portal):
     """Let in the client named by the ``client_id`` URL argument, or someone the client has delegated to.
 
     A delegate's visit is logged in the client's access log; a write needs an edit delegation; pages that are
     the client's alone (``delegates=False``) are not found for anyone else. Sets
     ``request.client`` and ``request.delegation`` (None when the client acts for themselves).
+
+    ``load`` reads the client from the id: it returns a tuple of the client (None when there is none) and anything
+    else the view needs, which the view gets after the client. A page opened often can so read the client and what it
+    shows of them in one query; the default reads the client and their organiser alone.
     """
 
     def decorator(view):
@@ -24,7 +30,9 @@ def portal_access(what: str, *, edit: bool = False, delegates: bool = True):
         def wrapper(request, client_id: int, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect(f"/login/?next={request.path}")
-            client = client_for_portal(client_id)
+            if not 0 < client_id <= LARGEST_ID:
+                raise Http404  # no client has such an id
+            client, *loaded = load(client_id)
             if client is None:
                 raise Http404
             delegation = None
@@ -43,7 +51,7 @@ def portal_access(what: str, *, edit: bool = False, delegates: bool = True):
                 )
             request.client = client
             request.delegation = delegation
-            return view(request, client, *args, **kwargs)
+            return view(request, client, *loaded, *args, **kwargs)
 
         return wrapper
 

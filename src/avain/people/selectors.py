@@ -1,8 +1,7 @@
-from django.db import connection
-from django.db.models import DEFERRED, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from avain.core.sql import fetch_one
+from avain.core.sql import fetch_one, instance_from_row
 from avain.organisations.models import Organiser, StaffMembership
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 
@@ -23,39 +22,37 @@ def get_client_for_staff(membership: StaffMembership, client_id: int) -> Client:
         raise Http404 from None
 
 
-# What portal_access reads of the client on every portal page; created_at stays deferred (loaded if ever asked for),
-# because SQLite gives datetimes without their time zone in plain SQL.
-_CLIENT_COLUMNS = (
+# What portal_access reads of the client on every portal page, in plain SQL (see core.sql): CLIENT_COLUMNS of the
+# client (alias c), then their organiser's. created_at stays deferred, as a datetime would lose its time zone on SQLite.
+_CLIENT_FIELDS = (
     "id", "organiser_id", "first_name", "last_name", "personal_identity_code", "language", "target_group", "user_id",
 )  # fmt: skip
-_ORGANISER_COLUMNS = ("id", "code", "name", "business_id")
-_LARGEST_ID = 2**63 - 1  # BigAutoField
-_PORTAL_CLIENT_SQL = f"""
-    SELECT {", ".join("c." + name for name in _CLIENT_COLUMNS)}, {", ".join("o." + name for name in _ORGANISER_COLUMNS)}
-    FROM people_client c
-    JOIN organisations_organiser o ON o.id = c.organiser_id
-    WHERE c.id = %s"""
+_ORGANISER_FIELDS = ("id", "code", "name", "business_id")
+CLIENT_COLUMNS = ", ".join("c." + name for name in _CLIENT_FIELDS)
+CLIENT_WIDTH = len(_CLIENT_FIELDS)
 
 
-def _from_row(model, names: tuple[str, ...], row: tuple):
-    """An instance as the ORM would load it with ``only()`` these columns (Model.from_db, the rest deferred)."""
-    values = dict(zip(names, row))
-    return model.from_db(
-        connection.alias, list(values), [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
+def client_from_row(row: tuple) -> Client:
+    """The client from the first CLIENT_WIDTH values of a row that starts with CLIENT_COLUMNS; their organiser is
+    loaded if asked for."""
+    return instance_from_row(Client, _CLIENT_FIELDS, row[:CLIENT_WIDTH])
+
+
+def client_for_portal(client_id: int) -> tuple[Client | None]:
+    """The client with their organiser, in one query; portal_access's loader (which wants a tuple)."""
+    row = fetch_one(
+        f"""
+        SELECT {CLIENT_COLUMNS}, {", ".join("o." + name for name in _ORGANISER_FIELDS)}
+        FROM people_client c
+        JOIN organisations_organiser o ON o.id = c.organiser_id
+        WHERE c.id = %s""",
+        [client_id],
     )
-
-
-def client_for_portal(client_id: int) -> Client | None:
-    """The client with their organiser, in one query in plain SQL (see core.sql): every portal page reads it first."""
-    if not 0 < client_id <= _LARGEST_ID:
-        return None  # as the ORM does: an id no row can have finds nothing (and the database is not asked)
-    row = fetch_one(_PORTAL_CLIENT_SQL, [client_id])
     if row is None:
-        return None
-    width = len(_CLIENT_COLUMNS)
-    client = _from_row(Client, _CLIENT_COLUMNS, row[:width])
-    client.organiser = _from_row(Organiser, _ORGANISER_COLUMNS, row[width:])
-    return client
+        return (None,)
+    client = client_from_row(row)
+    client.organiser = instance_from_row(Organiser, _ORGANISER_FIELDS, row[CLIENT_WIDTH:])
+    return (client,)
 
 
 def client_of_user(user) -> Client | None:

@@ -1,5 +1,7 @@
 """The budget account as the client and the worker see it: the figures, the warnings, the forecast, the monthly chart
-and the tables, as HTML for the account pages (``accounts/portal_account.html`` and ``accounts/case_account.html``).
+and the tables, as HTML for the account pages (``accounts/portal_account.html`` and ``accounts/case_account.html``);
+the client's page is written here as a whole (``client_page``), the worker's page puts ``balance_html`` into its
+template.
 
 Written in Python rather than as a template because the client's account page is the page opened most and must be
 cheap to serve (bench/README.md): as a template it was some 150 tags, filters and conditions, each rendered on its
@@ -18,6 +20,7 @@ The monthly chart is drawn on the server as SVG, so it needs no JavaScript; the 
 it for screen readers and for anyone who prefers numbers.
 """
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,6 +44,14 @@ from .models import AccountStatus, InvoiceStatus
 
 
 @dataclass(frozen=True)
+class ClientPage:
+    """The client's account page: its title and its main part."""
+
+    title: SafeString
+    content: SafeString
+
+
+@dataclass(frozen=True)
 class AccountFigures:
     """What the account pages show, read and computed by the view (``views._account_figures``)."""
 
@@ -57,6 +68,13 @@ class AccountFigures:
 def _texts_in_active_language() -> dict[str, str]:
     """The account pages' constant texts, translated and escaped."""
     texts = {
+        "my_budget": _("My budget"),
+        "download_decision": _("Download the decision (PDF)"),
+        "how_counted": _("How your budget was counted"),
+        "not_granted": _(
+            "Your budget has not been granted yet. When it is, you will see here how much you have used and how much "
+            "is left."
+        ),
         "closed_account": _("The budget account is closed."),
         "please_note": _("Please note"),
         "talk_with_worker": _(
@@ -122,7 +140,26 @@ def _texts(language: str | None) -> dict[str, str]:
 
 @receiver(setting_changed)
 def _forget_texts(**kwargs) -> None:
-    _texts.cache_clear()  # a test that changes the languages or the catalogues gets fresh translations
+    _texts.cache_clear()  # a test that changes the languages, the catalogues or the formats gets fresh ones
+    _html_text.cache_clear()
+
+
+class _HtmlText:
+    """Amounts and dates as HTML text in the active language. They are digits, a sign and the language's separators,
+    which need no escaping in our languages; that is checked once per language, and they are escaped like any other
+    text when they would need it. Month names are escaped."""
+
+    def __init__(self, fmt: LocalFormats):
+        sample = fmt.euros(Decimal("-1234567.89")) + fmt.short_date(dt.date(2026, 12, 31))
+        plain = esc(sample) == sample
+        self.euros = fmt.euros if plain else lambda amount: esc(fmt.euros(amount))
+        self.short_date = fmt.short_date if plain else lambda day: esc(fmt.short_date(day))
+        self.month_year = lambda day: esc(fmt.month_year(day))
+
+
+@functools.cache
+def _html_text(language: str | None) -> _HtmlText:
+    return _HtmlText(local_formats())  # in ``language``: the caller passes the active language
 
 
 def _sentence(translated: str, **values) -> str:
@@ -131,13 +168,30 @@ def _sentence(translated: str, **values) -> str:
     return translated % {name: esc(str(value)) for name, value in values.items()}
 
 
+def client_page(
+    figures: AccountFigures | None, *, decision_pdf_url: str, budget_explanation_url: str
+) -> ClientPage:
+    """The client's account page (``accounts/portal_account.html``); ``figures`` is None before the budget is granted."""
+    t = _texts(get_language())
+    if figures is None:
+        content = f'<h1>{t["my_budget"]}</h1>\n<p class="lead">{t["not_granted"]}</p>\n'
+    else:
+        content = (
+            f'<h1>{t["my_budget"]}</h1>\n'
+            f'<p><a href="{esc(decision_pdf_url)}" download>{t["download_decision"]}</a></p>\n'
+            f'<p><a href="{esc(budget_explanation_url)}" data-testid="budget-explanation-link">{t["how_counted"]}</a>'
+            "</p>\n" + balance_html(figures, audience="client")
+        )
+    return ClientPage(title=mark_safe(t["my_budget"]), content=mark_safe(content))
+
+
 def balance_html(figures: AccountFigures, *, audience: str) -> SafeString:
     """The account's part of the page; ``audience`` is "client" or "staff" (the client is told whom to talk to)."""
-    fmt = local_formats()
-    t = _texts(get_language())
+    language = get_language()
+    fmt, t, h = local_formats(), _texts(language), _html_text(language)
     overview, outlook = figures.overview, figures.forecast
     account = overview.account
-    euros, day = fmt.euros, fmt.short_date
+    day = fmt.short_date
     period = _sentence(
         _("The budget period is %(start)s–%(end)s."), start=day(account.period_start), end=day(account.period_end)
     )
@@ -155,21 +209,21 @@ def balance_html(figures: AccountFigures, *, audience: str) -> SafeString:
     ]
     parts.append('<ul class="summary-cards">\n')
     parts += [
-        f'<li><span class="label">{label}</span><span class="value" data-testid="{testid}">{esc(euros(amount))}</span>'
+        f'<li><span class="label">{label}</span><span class="value" data-testid="{testid}">{h.euros(amount)}</span>'
         "</li>\n"
         for label, testid, amount in cards
     ]
     parts.append("</ul>\n")
     parts.append(_outlook(figures, t, fmt))
-    parts.append(_lines_table(overview, t, fmt))
+    parts.append(_lines_table(overview, t, h))
     parts.append(
-        f'<h2 id="spending-per-month">{t["spending_per_month"]}</h2>\n{spending_chart(figures.months, t, fmt)}\n'
+        f'<h2 id="spending-per-month">{t["spending_per_month"]}</h2>\n{spending_chart(figures.months, t, h)}\n'
         f'<table data-testid="months">\n  <caption>{t["per_month_in_figures"]}</caption>\n'
         f'  <thead><tr><th scope="col">{t["month"]}</th><th scope="col" class="num">{t["spent"]}</th>'
         f'<th scope="col" class="num">{t["even_pace"]}</th></tr></thead>\n'
-        f"  <tbody>{_month_rows(figures.months, fmt)}</tbody>\n</table>\n"
+        f"  <tbody>{_month_rows(figures.months, h)}</tbody>\n</table>\n"
     )
-    parts.append(_invoices_table(figures.invoice_list, t, fmt))
+    parts.append(_invoices_table(figures.invoice_list, t, h))
     links = [
         (figures.statement_csv_url, t["statement_csv"], " download"),
         (figures.statement_xlsx_url, t["statement_xlsx"], " download"),
@@ -249,11 +303,11 @@ def _outlook(figures: AccountFigures, t: dict, fmt: LocalFormats) -> str:
     return html
 
 
-def _lines_table(overview: selectors.AccountOverview, t: dict, fmt: LocalFormats) -> str:
+def _lines_table(overview: selectors.AccountOverview, t: dict, h: "_HtmlText") -> str:
     instalments = overview.in_instalments
 
     def amounts(*values: Decimal) -> str:
-        return "".join(f'<td class="num">{esc(fmt.euros(value))}</td>' for value in values)
+        return "".join(f'<td class="num">{h.euros(value)}</td>' for value in values)
 
     closed = f' <span class="status">{t["closed"]}</span>'
     rows = "".join(
@@ -278,20 +332,20 @@ def _lines_table(overview: selectors.AccountOverview, t: dict, fmt: LocalFormats
     )
 
 
-def _month_rows(months: list[selectors.MonthSpending], fmt: LocalFormats) -> str:
+def _month_rows(months: list[selectors.MonthSpending], h: "_HtmlText") -> str:
     return "".join(
-        f'<tr><th scope="row">{esc(fmt.month_year(m.month))}</th><td class="num">{esc(fmt.euros(m.spent))}</td>'
-        f'<td class="num">{esc(fmt.euros(m.pace))}</td></tr>'
+        f'<tr><th scope="row">{h.month_year(m.month)}</th><td class="num">{h.euros(m.spent)}</td>'
+        f'<td class="num">{h.euros(m.pace)}</td></tr>'
         for m in months
     )
 
 
-def _invoices_table(invoice_list: selectors.InvoiceList, t: dict, fmt: LocalFormats) -> str:
+def _invoices_table(invoice_list: selectors.InvoiceList, t: dict, h: "_HtmlText") -> str:
     if invoice_list.invoices:
         rows = "".join(
-            f"<tr><td>{esc(fmt.short_date(invoice.invoice_date))}</td>"
+            f"<tr><td>{h.short_date(invoice.invoice_date)}</td>"
             f"<td>{t['receipt'] if invoice.provider_name is None else esc(invoice.provider_name)}</td>"
-            f'<td>{esc(invoice.invoice_number)}</td><td class="num">{esc(fmt.euros(invoice.total))}</td>'
+            f'<td>{esc(invoice.invoice_number)}</td><td class="num">{h.euros(invoice.total)}</td>'
             f'<td><span class="status">{t["status:" + invoice.status]}</span></td></tr>'
             for invoice in invoice_list.invoices
         )
@@ -317,14 +371,28 @@ CHART_WIDTH, CHART_HEIGHT = 720, 280
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 12, 40, 36
 
 
-def spending_chart(months: list[selectors.MonthSpending], t: dict, fmt: LocalFormats) -> str:
+@functools.cache
+def _chart_columns(count: int) -> tuple[str, tuple[tuple[str, str, str, str], ...]]:
+    """The horizontal coordinates of a chart of ``count`` months: the bars' width, and for each month its bar's x, its
+    label's x and where its stretch of the pace line starts and ends. They depend only on the number of months, so
+    they are worked out once per number (Decimal arithmetic, rounded to a tenth)."""
+    slot = Decimal(CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / max(count, 1)
+    columns = []
+    for k in range(count):
+        x = CHART_LEFT + slot * k
+        columns.append(
+            (str(round(x + slot * Decimal("0.15"), 1)), str(round(x + slot / 2, 1)), str(round(x, 1)), str(round(x + slot, 1)))
+        )
+    return str(round(slot * Decimal("0.7"), 1)), tuple(columns)
+
+
+def spending_chart(months: list[selectors.MonthSpending], t: dict, h: "_HtmlText") -> str:
     """The monthly chart as SVG: bars for what was spent each month and a dashed line for the even pace."""
-    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
     plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
     top = max([m.spent for m in months] + [m.pace for m in months] + [Decimal(1)])
-    slot = Decimal(plot_width) / max(len(months), 1)
     baseline = CHART_TOP + plot_height
     left, right, label_y = CHART_LEFT, CHART_WIDTH - CHART_RIGHT, baseline + 22
+    bar_width, columns = _chart_columns(len(months))
 
     def y_of(amount: Decimal) -> Decimal:
         return round(baseline - max(amount, Decimal(0)) * plot_height / top, 1)
@@ -335,18 +403,15 @@ def spending_chart(months: list[selectors.MonthSpending], t: dict, fmt: LocalFor
         parts.append(
             f'<line x1="{left}" x2="{right}" y1="{y}" y2="{y}" stroke="#c8c8c8" stroke-width="1"/>\n'
             f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">'
-            f"{esc(fmt.euros(round_money(top * share)))}</text>"
+            f"{h.euros(round_money(top * share))}</text>"
         )
-    for k, month in enumerate(months):
-        x = CHART_LEFT + slot * k
+    for k, (month, (bar_x, label_x, pace_from, pace_to)) in enumerate(zip(months, columns)):
         y = y_of(month.spent)
         parts.append(
-            f'<rect x="{round(x + slot * Decimal("0.15"), 1)}" y="{y}" width="{round(slot * Decimal("0.7"), 1)}" '
-            f'height="{round(baseline - y, 1)}" fill="#00347a"/>\n'
-            f'<text x="{round(x + slot / 2, 1)}" y="{label_y}" text-anchor="middle">'
-            f"{month.month.month}/{month.month:%y}</text>"
+            f'<rect x="{bar_x}" y="{y}" width="{bar_width}" height="{round(baseline - y, 1)}" fill="#00347a"/>\n'
+            f'<text x="{label_x}" y="{label_y}" text-anchor="middle">{month.month.month}/{month.month.year % 100:02d}</text>'
         )
-        pace.append(f"{'M' if k == 0 else 'L'}{round(x, 1)} {y_of(month.pace)} H{round(x + slot, 1)}")
+        pace.append(f"{'M' if k == 0 else 'L'}{pace_from} {y_of(month.pace)} H{pace_to}")
     dashed = 'stroke="#8a5a00" stroke-width="3" stroke-dasharray="8 5"'
     legend = (
         f'<path d="{" ".join(pace)}" fill="none" {dashed}/>\n'

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DEFERRED, F
+from django.db.models import F
 from django.utils import timezone
 
 from avain.core.money import ZERO, money_sum, round_money
-from avain.core.sql import fetch_all, money
+from avain.core.sql import fetch_all, instance_from_row, money
 from avain.people.models import Client
+from avain.people.selectors import CLIENT_COLUMNS, CLIENT_WIDTH, client_from_row
 
 from .models import BudgetAccount, EntryKind, Instalment, Invoice, InvoiceStatus, LedgerEntry, SubAccount
 from .services import instalment_amount
@@ -130,40 +131,40 @@ def account_overview(account: BudgetAccount) -> AccountOverview:
     return _overview(account, rows)
 
 
-# The columns of an account that the account pages read; the others stay deferred (loaded if ever asked for). Only
-# columns that both databases return as the field's Python value (numbers, text, dates): SQLite gives datetimes naive.
+# What the client's account page reads of the account (alias a); the other fields stay deferred (loaded if ever asked
+# for). Only columns that both databases return as the field's Python value: SQLite gives datetimes without time zone.
 _ACCOUNT_COLUMNS = (
     "id", "organiser_id", "client_id", "decision_id", "period_start", "period_end", "status", "instalments",
     "warning_percent",
 )  # fmt: skip
-_OVERVIEW_SQL = f"""
-    SELECT {", ".join("a." + name for name in _ACCOUNT_COLUMNS)},
+_CLIENT_WITH_OVERVIEW_SQL = f"""
+    SELECT {CLIENT_COLUMNS}, {", ".join("a." + name for name in _ACCOUNT_COLUMNS)},
            s.id, s.plan_line_id, s.description, s.planned, s.granted, s.committed, s.spent, s.paid, s.is_open
-    FROM accounts_budgetaccount a
-    LEFT JOIN accounts_subaccount s ON s.organiser_id = a.organiser_id AND s.account_id = a.id
-    WHERE a.id = (
-        SELECT id FROM accounts_budgetaccount WHERE organiser_id = %s AND client_id = %s ORDER BY opened_at DESC LIMIT 1
+    FROM people_client c
+    LEFT JOIN accounts_budgetaccount a ON a.id = (
+        SELECT id FROM accounts_budgetaccount
+        WHERE organiser_id = c.organiser_id AND client_id = c.id
+        ORDER BY opened_at DESC
+        LIMIT 1
     )
+    LEFT JOIN accounts_subaccount s ON s.organiser_id = a.organiser_id AND s.account_id = a.id
+    WHERE c.id = %s
     ORDER BY s.id"""
 
 
-def _account_from_row(values: dict) -> BudgetAccount:
-    """An account as the ORM would load it with ``only()`` these columns (Model.from_db, the rest deferred)."""
-    fields = BudgetAccount._meta.concrete_fields
-    return BudgetAccount.from_db(
-        connection.alias, list(values), [values.get(field.attname, DEFERRED) for field in fields]
-    )
-
-
-def overview_for_client(client: Client) -> AccountOverview | None:
-    """The overview of the client's newest budget account, read with the account in one query (the sub-accounts
-    joined to their account, in plain SQL: see core.sql). The client's account page shows nothing else of the
-    account; its other fields are loaded only if something asks for them."""
-    rows = fetch_all(_OVERVIEW_SQL, [client.organiser_id, client.pk])
+def client_with_overview(client_id: int) -> tuple[Client | None, AccountOverview | None]:
+    """The client, as portal_access reads them (without their organiser, which the page does not show), and the
+    overview of the client's newest budget account (None before the budget is granted), in one query in plain SQL
+    (see core.sql): a row per sub-account, joined to the account and the client. A loader for portal_access: the
+    client's account page is the page clients open most, and it shows nothing else of the account."""
+    rows = fetch_all(_CLIENT_WITH_OVERVIEW_SQL, [client_id])
     if not rows:
-        return None
-    width = len(_ACCOUNT_COLUMNS)
-    account = _account_from_row(dict(zip(_ACCOUNT_COLUMNS, rows[0][:width])))
+        return None, None
+    client = client_from_row(rows[0])
+    account_end = CLIENT_WIDTH + len(_ACCOUNT_COLUMNS)
+    if rows[0][CLIENT_WIDTH] is None:
+        return client, None
+    account = instance_from_row(BudgetAccount, _ACCOUNT_COLUMNS, rows[0][CLIENT_WIDTH:account_end])
     lines = tuple(
         LineTotals(
             sub_account_id=pk,
@@ -177,11 +178,11 @@ def overview_for_client(client: Client) -> AccountOverview | None:
             is_open=bool(is_open),
         )
         for pk, plan_line_id, description, planned, granted, committed, spent, paid, is_open in (
-            row[width:] for row in rows
+            row[account_end:] for row in rows
         )
         if pk is not None  # an account without sub-accounts gives one row of the account alone
     )
-    return AccountOverview(account=account, lines=lines)
+    return client, AccountOverview(account=account, lines=lines)
 
 
 @dataclass(frozen=True)
@@ -208,25 +209,6 @@ class InvoiceList:
     @property
     def more(self) -> int:
         return self.count - len(self.invoices)
-
-
-_INVOICES_SQL = """
-    SELECT i.invoice_date, p.name, i.invoice_number, i.total, i.status, COUNT(*) OVER ()
-    FROM accounts_invoice i
-    LEFT JOIN catalogue_provider p ON p.id = i.provider_id
-    WHERE i.organiser_id = %s AND i.account_id = %s
-    ORDER BY i.invoice_date DESC, i.id DESC
-    LIMIT %s"""
-
-
-def invoices_of(account: BudgetAccount, limit: int = INVOICES_SHOWN) -> InvoiceList:
-    """The account's newest invoices with their statuses and how many there are in all: one query in plain SQL (see
-    core.sql); the count is a window over all of the account's invoices, computed before the limit."""
-    rows = fetch_all(_INVOICES_SQL, [account.organiser_id, account.pk, limit])
-    return InvoiceList(
-        invoices=[InvoiceRow(day, provider, number, money(total), status) for day, provider, number, total, status, _n in rows],
-        count=rows[0][5] if rows else 0,
-    )
 
 
 def invoices_for_provider(provider):
@@ -265,54 +247,76 @@ def _days_in(month: dt.date, start: dt.date, end: dt.date) -> int:
     return max((min(month_end, end) - max(month, start)).days + 1, 0)
 
 
-def _monthly_spending_sql() -> tuple[str, tuple]:
-    """Spending and reversals summed per calendar month in the local time zone. The month is cut by the database's
-    own function, as the ORM's TruncMonth does (PostgreSQL's DATE_TRUNC, Django's function on SQLite)."""
+def _activity_sql() -> tuple[str, tuple]:
+    """Spending and reversals summed per calendar month in the local time zone, and the newest invoices with the number
+    of all of them, in one statement (a row per month, then a row per invoice). The month is cut by the database's own
+    function, as the ORM's TruncMonth does (PostgreSQL's DATE_TRUNC, Django's function on SQLite), and given as text
+    like the invoice's date, so that both databases give the same types; the amounts are whole cents."""
     month, month_params = connection.ops.datetime_trunc_sql("month", "at", (), timezone.get_current_timezone_name())
-    sql = f"""
-        SELECT {month}, SUM(amount)
-        FROM accounts_ledgerentry
-        WHERE organiser_id = %s AND account_id = %s AND kind IN (%s, %s)
-        GROUP BY 1
-        ORDER BY 1"""
-    return sql, month_params
+    return f"""
+        SELECT 'month', e.month, SUM(e.amount), NULL, NULL, NULL, NULL, NULL
+        FROM (
+            SELECT CAST({month} AS TEXT) AS month, amount
+            FROM accounts_ledgerentry
+            WHERE organiser_id = %s AND account_id = %s AND kind IN (%s, %s)
+        ) e
+        GROUP BY e.month
+        UNION ALL
+        SELECT 'invoice', CAST(i.invoice_date AS TEXT), i.total, i.id, p.name, i.invoice_number, i.status, i.count_of_all
+        FROM (
+            SELECT id, invoice_date, provider_id, invoice_number, total, status, COUNT(*) OVER () AS count_of_all
+            FROM accounts_invoice
+            WHERE organiser_id = %s AND account_id = %s
+            ORDER BY invoice_date DESC, id DESC
+            LIMIT %s
+        ) i
+        LEFT JOIN catalogue_provider p ON p.id = i.provider_id""", month_params
 
 
-def _month_of(value) -> dt.date:
-    """The first day of a month as the database gives it: a datetime (PostgreSQL) or its text (SQLite)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value.replace(day=1)
+def account_activity(
+    account: BudgetAccount, planned_total: Decimal, invoices_shown: int = INVOICES_SHOWN
+) -> tuple[list["MonthSpending"], InvoiceList]:
+    """Spending per calendar month of the period, and the account's newest invoices with how many there are in all:
+    one query in plain SQL (see core.sql), an aggregate over the account's spending and reversal entries (the
+    (account, at) index) and the invoices by account, whose count is a window computed before the limit.
 
-
-def monthly_spending(account: BudgetAccount, planned_total: Decimal) -> list[MonthSpending]:
-    """Spending per calendar month of the period, in one aggregate query over the account's spending and reversal
-    entries (the (account, at) index), in plain SQL (see core.sql). Months in the local time zone. Invoices posted
-    after the period's end (for services inside it) get months of their own after the period.
-
-    ``pace`` spreads ``planned_total`` evenly over the days of the period, so a month that is only partly inside it
-    gets its share; the paces add up to the planned total exactly (each is a difference of rounded running sums)."""
-    sql, month_params = _monthly_spending_sql()
+    Months in the local time zone. Invoices posted after the period's end (for services inside it) get months of their
+    own after the period. ``pace`` spreads ``planned_total`` evenly over the days of the period, so a month that is
+    only partly inside it gets its share; the paces add up to the planned total exactly (each is a difference of
+    rounded running sums)."""
+    sql, month_params = _activity_sql()
     rows = fetch_all(
-        sql, [*month_params, account.organiser_id, account.pk, EntryKind.SPENDING.value, EntryKind.REVERSAL.value]
+        sql,
+        [
+            *month_params, account.organiser_id, account.pk, EntryKind.SPENDING.value, EntryKind.REVERSAL.value,
+            account.organiser_id, account.pk, invoices_shown,
+        ],
+    )  # fmt: skip
+    spent, invoices, count = {}, [], 0
+    for kind, day, cents, invoice_id, provider, number, status, count_of_all in rows:
+        if kind == "month":
+            spent[dt.date.fromisoformat(day[:10])] = money(cents)
+        else:
+            invoices.append((dt.date.fromisoformat(day[:10]), invoice_id, provider, number, money(cents), status))
+            count = count_of_all
+    invoices.sort(reverse=True)  # the newest first: by date, then by id, as the statement lists them
+    invoice_list = InvoiceList(
+        invoices=[InvoiceRow(day, provider, number, total, status) for day, _id, provider, number, total, status in invoices],
+        count=count,
     )
-    spent = {}
-    for value, total in rows:
-        month = _month_of(value)
-        spent[month] = spent.get(month, ZERO) + money(total)
+    return _months(account, spent, planned_total), invoice_list
+
+
+def _months(account: BudgetAccount, spent: dict[dt.date, Decimal], planned_total: Decimal) -> list["MonthSpending"]:
     start, end = account.period_start, account.period_end
     last = max([end, *spent])
     days_total = (end - start).days + 1
-    result, days_before = [], 0
+    result, days_so_far, paced_so_far = [], 0, ZERO
     for month in _month_starts(start, last):
-        days = _days_in(month, start, end)
-        pace = round_money(planned_total * (days_before + days) / days_total) - round_money(
-            planned_total * days_before / days_total
-        )
-        days_before += days
-        result.append(MonthSpending(month=month, spent=spent.get(month, ZERO), pace=pace))
+        days_so_far += _days_in(month, start, end)
+        paced = round_money(planned_total * days_so_far / days_total)  # the rounded running sum up to this month
+        result.append(MonthSpending(month=month, spent=spent.get(month, ZERO), pace=paced - paced_so_far))
+        paced_so_far = paced
     return result
 
 

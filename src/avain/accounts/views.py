@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from avain.core import clock
-from avain.core.paths import path_for
+from avain.core.paths import path_maker
 from avain.core.money import round_money
 from avain.core.templatetags.avain import euros
 from avain.core.periods import Period
@@ -29,7 +29,7 @@ from avain.planning.forms import PeriodForm
 from avain.planning.models import CaseStatus
 
 from . import selectors, services
-from .account_page import AccountFigures, balance_html
+from .account_page import AccountFigures, balance_html, client_page
 from .forecast import ForecastInput, forecast
 
 WHAT = AccessLogEntry.What
@@ -85,12 +85,13 @@ def _account_figures(overview: selectors.AccountOverview, **links) -> AccountFig
             warning_percent=account.warning_percent,
         )
     )
+    months, invoice_list = selectors.account_activity(account, overview.planned)
     schedule = selectors.instalment_schedule(account) if account.instalments > 1 else []
     return AccountFigures(
         overview=overview,
         forecast=outlook,
-        months=selectors.monthly_spending(account, overview.planned),
-        invoice_list=selectors.invoices_of(account),
+        months=months,
+        invoice_list=invoice_list,
         next_instalment=selectors.next_instalment(overview, schedule),
         **links,
     )
@@ -122,12 +123,14 @@ def case_account(request, case_id: int):
     )
 
 
-@portal_access(WHAT.ACCOUNT)
-def portal_account(request, client):
-    """The client's budget account. The page clients open most: its paths are reversed once per process (path_for)
-    and its main part is written in Python (account_page), so that it costs little more than any page."""
-    overview = selectors.overview_for_client(client)
-    context = {"client": client, "balance": None}
+@portal_access(WHAT.ACCOUNT, load=selectors.client_with_overview)
+def portal_account(request, client, overview):
+    """The client's budget account. The page clients open most, so it costs little more than any page: the client and
+    the account's lines are read in one query (client_with_overview), the monthly sums and the invoices in another
+    (account_activity), its paths are reversed once per process (path_maker) and it is written in Python (account_page:
+    the template adds only the page shell)."""
+    path_for = path_maker()
+    figures = None
     if overview is not None:
         figures = _account_figures(
             overview,
@@ -139,12 +142,12 @@ def portal_account(request, client):
                 (path_for("portal_receipt_new", client.pk), _("Send a receipt")),
             ],
         )
-        context.update(
-            balance=balance_html(figures, audience="client"),
-            decision_pdf_url=path_for("portal_decision_pdf", client.pk),
-            budget_explanation_url=path_for("portal_budget_explanation", client.pk),
-        )
-    return render(request, "accounts/portal_account.html", context)
+    page = client_page(
+        figures,
+        decision_pdf_url=path_for("portal_decision_pdf", client.pk),
+        budget_explanation_url=path_for("portal_budget_explanation", client.pk),
+    )
+    return render(request, "accounts/portal_account.html", {"client": client, "title": page.title, "content": page.content})
 
 
 @portal_access(WHAT.ACCOUNT)

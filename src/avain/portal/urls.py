@@ -1,9 +1,14 @@
 from django.urls import include, path
 
+from avain.accounts import views as account_views
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The client's budget account is the page opened most, so its pattern comes before the apps' lists: Django tries
+    # the patterns in order, and going through the lists before it cost more than a database query (bench/README.md).
+    path("my/<int:client_id>/account/", account_views.portal_account, name="portal_account"),
     path("", include("avain.core.urls")),
     path("", include("avain.people.urls")),
     path("", include("avain.planning.urls")),

@@ -156,7 +156,7 @@ def test_the_figures_on_both_pages_are_the_stored_totals_per_line_and_in_total(c
 def test_the_monthly_table_is_the_spending_entries_by_month_against_an_even_pace(client, case):
     account = account_of(case)
     spend(account, [(dt.date(2025, 2, 3), "2"), (dt.date(2025, 2, 20), "5"), (dt.date(2025, 4, 7), "1")])
-    months = selectors.monthly_spending(account, Decimal("2800.00"))
+    months, _invoices = selectors.account_activity(account, Decimal("2800.00"))
     assert [m.month for m in months] == [dt.date(2025, m, 1) for m in range(1, 13)]
     assert [m.spent for m in months][:5] == [Decimal("0.00"), Decimal("70.00"), Decimal("0.00"), Decimal("10.00"),
                                               Decimal("0.00")]
@@ -324,3 +324,60 @@ def test_every_staff_read_and_every_delegate_read_is_logged_once_and_the_clients
 def test_the_account_opened_by_the_case_is_the_one_shown(case):
     assert selectors.account_for_case(case) == account_of(case) == BudgetAccount.objects.get(client=case.client)
     assert selectors.account_for_client(case.client) == account_of(case)
+
+
+# --- The client's page, read and written for speed -------------------------------------------------------------------
+# The client's page is the page opened most: its reads are plain SQL and its HTML is written in Python
+# (accounts/account_page.py). These pin what that must keep: the queries, the formats, the escaping, the newest account.
+
+
+def test_the_clients_own_page_makes_five_queries(client, case):
+    """The session, the user, the client with the account and its lines, the monthly sums with the invoices, and the
+    navigation's facts: no more, however long the account's history (see the test above)."""
+    spend(account_of(case), [(dt.date(2025, 2, 10), "3"), (dt.date(2025, 3, 10), "2")])
+    client.force_login(case.client.user)
+    get(client, "portal_account", case.client_id)  # the first request of a session may set things up
+    with frozen_at(noon(dt.date(2025, 6, 1))), CaptureQueriesContext(connection) as queries:
+        get(client, "portal_account", case.client_id)
+    assert len(queries) == 5, [q["sql"][:70] for q in queries.captured_queries]
+
+
+def test_the_page_in_finnish_has_finnish_amounts_dates_and_texts_and_escapes_what_people_typed(client):
+    case = active_case(plan_lines=[("Avustaja <b>& muut", Decimal("2345.50"))])
+    spend(account_of(case), [(dt.date(2025, 2, 10), "1")], unit_price="1000.25", quantity="2")
+    client.force_login(case.client.user)
+    with frozen_at(noon(dt.date(2025, 4, 1))):
+        html = get(client, "portal_account", case.client_id, language="fi")
+    assert by_testid(html, "granted") == f"2{NBSP}345,50{NBSP}€"
+    assert by_testid(html, "spent") == f"1{NBSP}000,25{NBSP}€"
+    assert "Budjettikausi on 1.1.2025–31.12.2025." in html
+    assert "<title>Oma budjetti – Avain</title>" in html
+    lines = table_rows(html, "lines")
+    assert lines[1][0] == "Avustaja <b>& muut"  # as typed, once unescaped ...
+    assert "Avustaja &lt;b&gt;&amp; muut" in html and "<b>&" not in html  # ... and escaped in the page
+    assert table_rows(html, "invoices")[1][0] == "10.2.2025"
+    assert table_rows(html, "months")[2][0] == "Helmikuu 2025"
+
+
+def test_the_page_shows_the_clients_newest_account(client, case):
+    """A client may have had earlier budget periods: the page shows the account opened last."""
+    from avain.planning.services import close_case
+
+    with frozen_at(noon(dt.date(2025, 12, 31))):
+        close_case(case=case, actor=case.worker, reason="Kausi päättyi.")
+    with frozen_at(dt.datetime(2026, 1, 2, 9, 0, tzinfo=dt.UTC)):
+        later = case_active(
+            organiser=case.organiser, client=case.client, period=Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        )
+    assert BudgetAccount.objects.filter(client=case.client).count() == 2
+    client.force_login(case.client.user)
+    with frozen_at(noon(dt.date(2026, 2, 1))):
+        html = get(client, "portal_account", case.client_id)
+    assert "01/01/2026–12/31/2026" in html
+    assert selectors.client_with_overview(case.client_id)[1].account == account_of(later)
+
+
+def test_a_client_id_no_row_can_have_is_not_found(client, case):
+    client.force_login(case.client.user)
+    assert client.get(f"/my/{2**63}/account/").status_code == 404
+    assert client.get(f"/my/{10**30}/").status_code == 404

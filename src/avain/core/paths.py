@@ -34,8 +34,19 @@ def _forget_paths(**kwargs) -> None:
 
 def path_for(name: str, pk: int | None = None) -> str:
     """``reverse(name)``, or ``reverse(name, args=[pk])`` for a path with one id: the same path, reversed once."""
-    parts = _parts(get_urlconf(), get_script_prefix(), name, pk is not None)
-    if parts is None:
-        return reverse(name, args=[pk])
-    before, after = parts
-    return before if pk is None else f"{before}{int(pk)}{after}"
+    return path_maker()(name, pk)
+
+
+def path_maker():
+    """``path_for`` for the current URLconf and script prefix, looked up once: for code that needs many paths (each
+    lookup of the current URLconf or prefix costs as much as the rest of ``path_for``)."""
+    urlconf, prefix = get_urlconf(), get_script_prefix()
+
+    def path(name: str, pk: int | None = None) -> str:
+        parts = _parts(urlconf, prefix, name, pk is not None)
+        if parts is None:
+            return reverse(name, args=[pk], urlconf=urlconf)
+        before, after = parts
+        return before if pk is None else f"{before}{int(pk)}{after}"
+
+    return path

@@ -471,8 +471,15 @@ class LedgerEntry(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
     )
+    # Entries are never looked up by agreement (an agreement's figures are its own stored totals): no index.
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_constraint=False
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     # Indexed only where set (see Meta): most entries are not payments.
     payment = models.ForeignKey(

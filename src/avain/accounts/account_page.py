@@ -1,7 +1,7 @@
 """The budget account as the client and the worker see it: the figures, the warnings, the forecast, the monthly chart
-and the tables, as HTML for the account pages (``accounts/portal_account.html`` and ``accounts/case_account.html``);
-the client's page is written here as a whole (``client_page``), the worker's page puts ``balance_html`` into its
-template.
+and the tables, as HTML for the account pages: the client's page is written here as a whole (``client_page``, put
+straight into the page shell, ``base.html``), the worker's page puts ``balance_html`` into
+``accounts/case_account.html``.
 
 Written in Python rather than as a template because the client's account page is the page opened most and must be
 cheap to serve (bench/README.md): as a template it was some 150 tags, filters and conditions, each rendered on its
@@ -154,7 +154,8 @@ class _HtmlText:
         plain = esc(sample) == sample
         self.euros = fmt.euros if plain else lambda amount: esc(fmt.euros(amount))
         self.short_date = fmt.short_date if plain else lambda day: esc(fmt.short_date(day))
-        self.month_year = lambda day: esc(fmt.month_year(day))
+        months = {number: esc(name) for number, name in fmt.month_names.items()}
+        self.month_year = lambda day: f"{months[day.month]} {day.year:04d}"
 
 
 @functools.cache
@@ -171,7 +172,7 @@ def _sentence(translated: str, **values) -> str:
 def client_page(
     figures: AccountFigures | None, *, decision_pdf_url: str, budget_explanation_url: str
 ) -> ClientPage:
-    """The client's account page (``accounts/portal_account.html``); ``figures`` is None before the budget is granted."""
+    """The client's account page; ``figures`` is None before the budget is granted."""
     t = _texts(get_language())
     if figures is None:
         content = f'<h1>{t["my_budget"]}</h1>\n<p class="lead">{t["not_granted"]}</p>\n'

@@ -127,8 +127,8 @@ def case_account(request, case_id: int):
 def portal_account(request, client, overview):
     """The client's budget account. The page clients open most, so it costs little more than any page: the client and
     the account's lines are read in one query (client_with_overview), the monthly sums and the invoices in another
-    (account_activity), its paths are reversed once per process (path_maker) and it is written in Python (account_page:
-    the template adds only the page shell)."""
+    (account_activity), its paths are reversed once per process (path_maker) and it is written in Python (account_page),
+    put straight into the page shell."""
     path_for = path_maker()
     figures = None
     if overview is not None:
@@ -147,7 +147,8 @@ def portal_account(request, client, overview):
         decision_pdf_url=path_for("portal_decision_pdf", client.pk),
         budget_explanation_url=path_for("portal_budget_explanation", client.pk),
     )
-    return render(request, "accounts/portal_account.html", {"client": client, "title": page.title, "content": page.content})
+    # The page shell itself, given the page's title and content (no template of its own to extend it).
+    return render(request, "base.html", {"client": client, "page_title": page.title, "page_content": page.content})
 
 
 @portal_access(WHAT.ACCOUNT)

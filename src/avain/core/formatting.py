@@ -37,7 +37,8 @@ class LocalFormats:
         # Python's "," format groups by threes; a language that groups otherwise uses Django's formatter.
         self._separators = str.maketrans({",": thousand_sep, ".": decimal_sep}) if grouping == 3 else None
         self._short_date = _date_pattern(formats.get_format("SHORT_DATE_FORMAT", language, use_l10n=True))
-        self._months = {number: str(name) for number, name in MONTHS.items()}
+        # The months' names, capitalised as "F Y" shows them at the start of a text: {1: "Tammikuu", …}.
+        self.month_names = {number: capfirst(str(name)) for number, name in MONTHS.items()}
 
     def money(self, amount: Decimal) -> str:
         """As ``money_text``: 1 234,50 in Finnish, 1,234.50 in English."""
@@ -50,7 +51,7 @@ class LocalFormats:
 
     def euros(self, amount: Decimal | None) -> str:
         """As the ``euros`` filter: 1 234,50 € in Finnish."""
-        if amount is None or amount == "":
+        if amount is None or isinstance(amount, str) and amount == "":  # not ``amount == ""``: slow for a Decimal
             return ""
         return f"{self.money(amount)}\N{NO-BREAK SPACE}€"
 
@@ -62,7 +63,7 @@ class LocalFormats:
 
     def month_year(self, day: dt.date) -> str:
         """The month's name and the year, capitalised: "Maaliskuu 2026" (Django's date format "F Y")."""
-        return capfirst(f"{self._months[day.month]} {day.year:04d}")
+        return f"{self.month_names[day.month]} {day.year:04d}"
 
 
 def _date_pattern(django_format: str) -> str | None:

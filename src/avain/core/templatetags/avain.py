@@ -11,7 +11,7 @@ register = template.Library()
 @register.filter
 def euros(value: Decimal | None) -> str:
     """An amount in the active language's number format with the euro sign: 1 234,50 € in Finnish."""
-    if value is None or value == "":
+    if value is None or isinstance(value, str) and value == "":  # not ``value == ""``: slow for a Decimal
         return ""
     return f"{money_text(value)}\N{NO-BREAK SPACE}€"
 

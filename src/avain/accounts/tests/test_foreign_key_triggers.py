@@ -246,7 +246,7 @@ def test_many_rows_in_one_statement_pass_and_one_bad_row_among_them_is_named(row
     assert db_snapshot() == before
 
 
-def test_a_parent_written_later_in_the_same_statement_counts_but_not_one_written_by_a_later_statement(rows):
+def test_a_parent_must_exist_when_the_statement_ends_not_only_at_commit(rows):
     """The checks run at the end of each statement, not at commit: a parent must be written first."""
     line = rows[InvoiceLine]
     next_invoice = MISSING + 1

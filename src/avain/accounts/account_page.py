@@ -29,7 +29,6 @@ from html import escape as esc
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import floatformat
-from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -150,6 +149,7 @@ class _HtmlText:
     text when they would need it. Month names are escaped."""
 
     def __init__(self, fmt: LocalFormats):
+        self.formats = fmt  # for texts that are escaped where they are used (_sentence)
         sample = fmt.euros(Decimal("-1234567.89")) + fmt.short_date(dt.date(2026, 12, 31))
         plain = esc(sample) == sample
         self.euros = fmt.euros if plain else lambda amount: esc(fmt.euros(amount))
@@ -242,7 +242,7 @@ def _warnings(figures: AccountFigures, t: dict, fmt: LocalFormats, audience: str
     if WarningCode.THRESHOLD in outlook.warnings:
         text = _sentence(
             _("%(used)s %% of the budget has been spent. Warnings are shown from %(limit)s %%."),
-            used=floatformat(outlook.used_percent, "0"), limit=localize(account.warning_percent),
+            used=floatformat(outlook.used_percent, "0"), limit=fmt.integer(account.warning_percent),
         )  # fmt: skip
         items.append(f'    <li data-testid="warning-threshold">{text}</li>\n')
     if WarningCode.RUNS_OUT in outlook.warnings:
@@ -297,7 +297,7 @@ def _outlook(figures: AccountFigures, t: dict, fmt: LocalFormats) -> str:
     if instalment:
         text = _sentence(
             _("The next instalment (%(number)s/%(count)s), %(amount)s, is granted on %(day)s."),
-            number=localize(instalment.number), count=localize(instalment.count),
+            number=fmt.integer(instalment.number), count=fmt.integer(instalment.count),
             amount=fmt.euros(instalment.amount), day=fmt.short_date(instalment.due_on),
         )  # fmt: skip
         html += f'<p data-testid="next-instalment">{text}</p>\n'
@@ -356,7 +356,7 @@ def _invoices_table(invoice_list: selectors.InvoiceList, t: dict, h: "_HtmlText"
     if invoice_list.more:
         text = _sentence(
             _("The newest %(shown)s of %(count)s invoices are shown. The statement lists them all."),
-            shown=localize(len(invoice_list.invoices)), count=localize(invoice_list.count),
+            shown=h.formats.integer(len(invoice_list.invoices)), count=h.formats.integer(invoice_list.count),
         )  # fmt: skip
         more = f'<p class="hint" data-testid="more-invoices">{text}</p>\n'
     return (

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import formats
@@ -36,6 +37,8 @@ class LocalFormats:
         thousand_sep = formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
         # Python's "," format groups by threes; a language that groups otherwise uses Django's formatter.
         self._separators = str.maketrans({",": thousand_sep, ".": decimal_sep}) if grouping == 3 else None
+        # Whole numbers are grouped (as in templates) only when the setting says so; amounts of money always are.
+        self._group_integers = self._separators is not None and settings.USE_THOUSAND_SEPARATOR
         self._short_date = _date_pattern(formats.get_format("SHORT_DATE_FORMAT", language, use_l10n=True))
         # The months' names, capitalised as "F Y" shows them at the start of a text: {1: "Tammikuu", …}.
         self.month_names = {number: capfirst(str(name)) for number, name in MONTHS.items()}
@@ -48,6 +51,12 @@ class LocalFormats:
         # rounding them; money has no further decimals, but the text stays Django's for any Decimal.
         amount = amount.quantize(CENT, rounding=ROUND_DOWN) if abs(amount) >= CENT else Decimal(0)
         return format(amount, ",.2f").translate(self._separators)
+
+    def integer(self, number: int) -> str:
+        """A whole number as a template shows it (Django's ``localize``): 12 345 in Finnish."""
+        if not self._group_integers or type(number) is not int:
+            return formats.localize(number)
+        return format(number, ",").translate(self._separators)
 
     def euros(self, amount: Decimal | None) -> str:
         """As the ``euros`` filter: 1 234,50 € in Finnish."""

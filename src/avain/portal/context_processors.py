@@ -16,17 +16,24 @@ from avain.core.sql import fetch_one
 from avain.organisations.models import Role
 from avain.organisations.selectors import staff_memberships
 
-_WHO_SQL = """
+_ROLES_SQL = """
     SELECT EXISTS (SELECT 1 FROM organisations_staffmembership WHERE user_id = %s AND active = %s),
-           EXISTS (SELECT 1 FROM catalogue_providercontact WHERE user_id = %s),
+           EXISTS (SELECT 1 FROM catalogue_providercontact WHERE user_id = %s)"""
+_WHO_SQL = _ROLES_SQL + """,
            (SELECT id FROM people_client WHERE user_id = %s)"""
 
 
-def _who(user) -> dict:
+def _who(request, user) -> dict:
     """In one query: whether the user works for an organiser or a provider, and the client they are, if any. Every
-    page shows the navigation, so it must not cost a query per kind of user, and it is plain SQL (see core.sql)."""
+    page shows the navigation, so it must not cost a query per kind of user, and it is plain SQL (see core.sql). On
+    the client's own portal pages portal_access has read the client already (a user is at most one client)."""
     pk = user.pk
-    works_for_organiser, works_for_provider, client_id = fetch_one(_WHO_SQL, [pk, True, pk, pk])
+    client = getattr(request, "client", None)
+    if client is not None and client.user_id == pk:
+        works_for_organiser, works_for_provider = fetch_one(_ROLES_SQL, [pk, True, pk])
+        client_id = client.pk
+    else:
+        works_for_organiser, works_for_provider, client_id = fetch_one(_WHO_SQL, [pk, True, pk, pk])
     return {
         "works_for_organiser": bool(works_for_organiser),
         "works_for_provider": bool(works_for_provider),
@@ -88,7 +95,7 @@ def _navigation(request, path_for, language: str | None) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
-    who = _who(user)
+    who = _who(request, user)
     items: list[tuple[str, str]] = []
     if who["works_for_organiser"]:
         roles = {m.role for m in staff_memberships(user)}

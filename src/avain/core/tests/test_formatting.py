@@ -49,6 +49,16 @@ def test_an_amount_in_each_language():
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_whole_numbers_read_as_djangos_localize(language, settings):
+    numbers = [0, 7, -7, 999, 1000, -1234, 85, 12345678, 10**15]
+    with translation.override(language):
+        assert [local_formats().integer(n) for n in numbers] == [formats.localize(n) for n in numbers]
+    settings.USE_THOUSAND_SEPARATOR = False
+    with translation.override(language):
+        assert [local_formats().integer(n) for n in numbers] == [formats.localize(n) for n in numbers]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_dates_read_as_djangos_date_format(language):
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(0, 800, 3)] + [dt.date(5, 3, 9)]
     with translation.override(language):

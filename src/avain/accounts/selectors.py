@@ -3,7 +3,7 @@ many clients, entries or invoices there are: the totals are read from the sub-ac
 from the entries, and the only aggregate over entries (``monthly_spending``) uses the (account, at) index."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 
@@ -16,8 +16,8 @@ from avain.core.sql import fetch_all, instance_from_row, money
 from avain.people.models import Client
 from avain.people.selectors import CLIENT_COLUMNS, CLIENT_WIDTH, client_from_row
 
-from .models import BudgetAccount, EntryKind, Instalment, Invoice, InvoiceStatus, LedgerEntry, SubAccount
-from .services import instalment_amount
+from .models import BudgetAccount, EntryKind, Invoice, InvoiceStatus, LedgerEntry, SubAccount
+from .services import instalment_grant
 
 INVOICES_SHOWN = 10
 
@@ -312,9 +312,52 @@ def _months(account: BudgetAccount, spent: dict[dt.date, Decimal], planned_total
     return result
 
 
-def instalment_schedule(account: BudgetAccount) -> list[Instalment]:
-    """The account's instalments in order (at most 12): one query."""
-    return list(Instalment.objects.filter(organiser_id=account.organiser_id, account=account).order_by("number"))
+@dataclass(frozen=True)
+class ScheduledInstalment:
+    number: int
+    due_on: dt.date
+    released: bool
+
+
+@dataclass(frozen=True)
+class InstalmentSchedule:
+    """The account's instalments in order and what each sub-account has been granted by grant entries so far (by
+    sub-account id; absent: nothing): what the next release works from (``services.instalment_grant``)."""
+
+    instalments: tuple[ScheduledInstalment, ...] = ()
+    granted_so_far: dict[int, Decimal] = field(default_factory=dict)
+
+
+NO_SCHEDULE = InstalmentSchedule()
+
+# The instalments (at most 12) and the sums of the account's grant entries per sub-account, in one statement: the
+# grants are what the overview's stored totals do not carry (``granted`` there includes adjustments). The due date is
+# given as text, so both databases give the same type; the amounts are whole cents.
+_SCHEDULE_SQL = """
+    SELECT 'instalment', number, CAST(due_on AS TEXT), CASE WHEN released_at IS NULL THEN 0 ELSE 1 END, NULL
+    FROM accounts_instalment
+    WHERE organiser_id = %s AND account_id = %s
+    UNION ALL
+    SELECT 'grant', sub_account_id, NULL, NULL, SUM(amount)
+    FROM accounts_ledgerentry
+    WHERE organiser_id = %s AND account_id = %s AND kind = %s
+    GROUP BY sub_account_id"""
+
+
+def instalment_schedule(account: BudgetAccount) -> InstalmentSchedule:
+    """The account's instalments in order, with what each line was granted so far: one query."""
+    rows = fetch_all(
+        _SCHEDULE_SQL,
+        [account.organiser_id, account.pk, account.organiser_id, account.pk, EntryKind.GRANT.value],
+    )
+    instalments, granted = [], {}
+    for kind, number, due_on, released, cents in rows:
+        if kind == "instalment":
+            instalments.append(ScheduledInstalment(number, dt.date.fromisoformat(due_on[:10]), bool(released)))
+        else:
+            granted[number] = money(cents)
+    instalments.sort(key=lambda instalment: instalment.number)
+    return InstalmentSchedule(tuple(instalments), granted)
 
 
 @dataclass(frozen=True)
@@ -325,14 +368,17 @@ class NextInstalment:
     amount: Decimal
 
 
-def next_instalment(overview: AccountOverview, schedule: list[Instalment]) -> NextInstalment | None:
-    """The first instalment not yet released and what it will grant on the open lines; no query."""
-    pending = next((i for i in schedule if i.released_at is None), None)
+def next_instalment(overview: AccountOverview, schedule: InstalmentSchedule) -> NextInstalment | None:
+    """The first instalment not yet released and what it will grant on the open lines, by the rule its release uses
+    (``services.instalment_grant``), so the amount shown is what ``release_instalment`` grants; no query."""
+    pending = next((i for i in schedule.instalments if not i.released), None)
     if pending is None:
         return None
     count = overview.account.instalments
     amount = money_sum(
-        instalment_amount(line.planned, pending.number, count) for line in overview.lines if line.is_open
+        instalment_grant(line.planned, schedule.granted_so_far.get(line.sub_account_id, ZERO), pending.number, count)
+        for line in overview.lines
+        if line.is_open
     )
     return NextInstalment(number=pending.number, count=count, due_on=pending.due_on, amount=amount)
 

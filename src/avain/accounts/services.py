@@ -24,6 +24,24 @@ def instalment_amount(planned: Decimal, number: int, count: int) -> Decimal:
     return round_money(planned * number / count) - round_money(planned * (number - 1) / count)
 
 
+def instalment_grant(planned: Decimal, granted_so_far: Decimal, number: int, count: int) -> Decimal:
+    """What the ``number``-th of ``count`` instalments grants a line of ``planned`` euros that has been granted
+    ``granted_so_far`` (its grant entries) before it. The one rule for both the release (:func:`instalment_postings`)
+    and what the account pages show as the next instalment (``selectors.next_instalment``).
+
+    A line on the schedule (granted exactly its share of the instalments before this one) gets
+    :func:`instalment_amount`. A line opened or changed by an approved change of the plan was granted, at the change,
+    its share of the money released so far (``funding.apply_plan_change``), which need not be its schedule share: the
+    rest of its planned amount is spread evenly over the instalments still to come (this one included), so that its
+    grants still add up to its planned amount exactly. Never less than zero."""
+    so_far = granted_so_far or ZERO
+    if so_far == round_money(planned * (number - 1) / count):
+        return instalment_amount(planned, number, count)
+    remaining = count - number + 1
+    rest = max(planned - so_far, ZERO)
+    return rest - round_money(rest * (remaining - 1) / remaining)
+
+
 def instalment_due_dates(period: Period, count: int) -> list[dt.date]:
     """The first instalment on the first day; the others spread evenly over the period."""
     days = (period.end - period.start).days + 1
@@ -96,12 +114,9 @@ def instalment_postings(
     Without rollover, what was left unused of the earlier instalments is taken back first (an adjustment), so the
     client has this instalment's money and no more.
 
-    A line on the schedule gets ``instalment_amount``. A line opened by an approved change of the plan was granted,
-    at the change, its share of the money already released (``funding.apply_plan_change``), which need not be its
-    share of the schedule: the rest of its planned amount is spread evenly over the instalments still to come, so
-    its grants still add up to its planned amount exactly."""
+    Each open line gets :func:`instalment_grant`, the same rule the account pages use to show the next
+    instalment."""
     count = account.instalments
-    remaining = count - instalment.number + 1
     postings = []
     for sub in subs:
         if not sub.is_open:
@@ -110,12 +125,7 @@ def instalment_postings(
             postings.append(
                 ledger.Posting(sub, EntryKind.ADJUSTMENT, -sub.left, memo="instalment not rolled over")
             )
-        so_far = granted.get(sub.pk) or ZERO
-        if so_far == round_money(sub.planned * (instalment.number - 1) / count):
-            amount = instalment_amount(sub.planned, instalment.number, count)
-        else:
-            rest = max(sub.planned - so_far, ZERO)
-            amount = rest - round_money(rest * (remaining - 1) / remaining)
+        amount = instalment_grant(sub.planned, granted.get(sub.pk) or ZERO, instalment.number, count)
         if amount > 0:
             postings.append(ledger.Posting(sub, EntryKind.GRANT, amount, memo=f"instalment {instalment.number}/{count}"))
     return postings

@@ -86,7 +86,7 @@ def _account_figures(overview: selectors.AccountOverview, **links) -> AccountFig
         )
     )
     months, invoice_list = selectors.account_activity(account, overview.planned)
-    schedule = selectors.instalment_schedule(account) if account.instalments > 1 else []
+    schedule = selectors.instalment_schedule(account) if account.instalments > 1 else selectors.NO_SCHEDULE
     return AccountFigures(
         overview=overview,
         forecast=outlook,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from avain.accounts import ledger
+from avain.accounts import ledger, selectors
 from avain.accounts.funding import close_account, release_due_instalments
 from avain.accounts.models import Agreement, EntryKind, FundingRule, InvoiceSource, LedgerEntry, SubAccount
 from avain.accounts.posting import post_provider_invoices
@@ -275,3 +275,44 @@ def test_a_closed_account_is_not_moved():
         close_account(account=account, by=case.worker)
         approve_plan(plan=plan, approver=make_staff(case.organiser, Role.APPROVER))
     assert not SubAccount.objects.filter(account=account, plan_line__plan=plan).exists()
+
+
+# --- The next instalment shown is the one released ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "raised_and_lowered",  # both lines changed: neither is on its schedule share any more
+        "line_added",  # the hobbies removed, a new line opened mid-period
+    ],
+)
+def test_the_next_instalment_shown_is_what_its_release_grants_after_a_change(change, django_assert_num_queries):
+    case, account = opened(4)
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=0, unit_price="30.00", quantity="10")
+        spend(agreement, "2")
+        if change == "raised_and_lowered":
+            approve_change(case, [(ASSISTANT, "1000.00", old[ASSISTANT]), (HOBBIES, "1800.00", old[HOBBIES])])
+        else:
+            approve_change(case, [(ASSISTANT, "1800.00", old[ASSISTANT]), ("Kuljetus", "600.00", None)])
+
+    for number, day in ((2, dt.date(2025, 4, 2)), (3, dt.date(2025, 7, 2)), (4, dt.date(2025, 10, 1))):
+        account.refresh_from_db()
+        overview, schedule = selectors.account_overview(account), selectors.instalment_schedule(account)
+        with django_assert_num_queries(0):  # the page's reads carry all it needs
+            shown = selectors.next_instalment(overview, schedule)
+        _client, portal_overview = selectors.client_with_overview(case.client_id)
+        assert selectors.next_instalment(portal_overview, schedule) == shown
+        assert (shown.number, shown.count, shown.due_on) == (number, 4, day)
+
+        with frozen_at(dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC)):
+            assert release_due_instalments() == 1
+        released = LedgerEntry.objects.filter(account=account, kind=EntryKind.GRANT, memo=f"instalment {number}/4")
+        assert shown.amount == money_sum(released.values_list("amount", flat=True)) > 0
+
+    # Every open line ends at its planned amount, and nothing is left to show.
+    assert all(s.granted == s.planned for s in SubAccount.objects.filter(account=account, is_open=True))
+    assert selectors.next_instalment(selectors.account_overview(account), selectors.instalment_schedule(account)) is None
+    assert ledger.verify() == []

@@ -100,6 +100,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # The plain-SQL reads of the most opened pages (core/sql.py) are prepared after this many uses on a connection;
+    # "off" behind a connection pooler in transaction mode that cannot keep prepared statements. The ORM's queries
+    # bind on the client and are never prepared, whatever this says.
+    _prepare = os.environ.get("AVAIN_DB_PREPARE_THRESHOLD", "2")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None if _prepare == "off" else int(_prepare)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -4,26 +4,47 @@ PostgreSQL takes to answer these queries by index (bench/README.md); every other
 
 The SQL runs on PostgreSQL and on SQLite alike: ``%s`` placeholders, double-quoted names only where needed, nothing
 a single database has. Queries run through Django's connection, so the test suite's query counts see them.
+
+On PostgreSQL these reads bind their parameters on the server, so that the connection prepares each statement after
+a few uses and PostgreSQL plans it once per connection instead of on every request (planning these short queries
+took longer than running them). The ORM's queries bind on the client and are never prepared. Preparing is set by
+``prepare_threshold`` in the database's OPTIONS (settings.py, AVAIN_DB_PREPARE_THRESHOLD); where it is None, as
+behind a connection pooler in transaction mode that cannot keep prepared statements, these reads bind on the client
+like every other query (docs/plain-sql-reads.md).
 """
 
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import DEFERRED
+from psycopg import Cursor
 
 from .money import MONEY_DECIMAL_PLACES
 
 
 def fetch_all(sql: str, params: list | tuple) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def fetch_one(sql: str, params: list | tuple) -> tuple | None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def _cursor():
+    """Django's cursor, or on PostgreSQL with preparing on, Django's wrapper (query log, execute wrappers) around a
+    psycopg cursor that binds on the server, the kind of cursor psycopg prepares statements for."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    connection.validate_thread_sharing()
+    server_binding = Cursor(connection.connection)
+    return connection.make_debug_cursor(server_binding) if connection.queries_logged else connection.make_cursor(server_binding)
 
 
 # The largest id a BigAutoField can hold: an id from a URL beyond it finds nothing, as with the ORM, without asking.

@@ -16,6 +16,7 @@ like every other query (docs/plain-sql-reads.md).
 from decimal import Decimal
 
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DEFERRED
 from psycopg import Cursor
 
@@ -44,7 +45,16 @@ def _cursor():
         return connection.cursor()
     connection.validate_thread_sharing()
     server_binding = Cursor(connection.connection)
-    return connection.make_debug_cursor(server_binding) if connection.queries_logged else connection.make_cursor(server_binding)
+    return _LoggedCursor(server_binding, connection) if connection.queries_logged else CursorWrapper(server_binding, connection)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query log takes the SQL from what the driver says it sent, which a prepared statement's execution
+    leaves empty: log the statement with its parameters as a client-side cursor would have sent it."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 # The largest id a BigAutoField can hold: an id from a URL beyond it finds nothing, as with the ORM, without asking.

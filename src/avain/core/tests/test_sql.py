@@ -27,7 +27,19 @@ def test_reads_rows_and_the_query_log_sees_them(users):
             users[0].pk, users[1].pk,
         ]) == [("eino",), ("aino",)]  # fmt: skip
     assert len(queries) == 3
-    assert "core_user" in queries[0]["sql"]
+    assert queries[0]["sql"].startswith("SELECT id, username FROM core_user WHERE username = 'aino' AND is_active = ")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_query_log_shows_prepared_reads_with_their_values(users):
+    sql = USER_SQL.replace("WHERE", "/* logged */ WHERE")
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            fetch_one(sql, ["aino", True])
+    assert _prepared("logged")
+    assert {query["sql"] for query in queries} == {
+        "SELECT id, username FROM core_user /* logged */ WHERE username = 'aino' AND is_active = true"
+    }
 
 
 def test_instance_from_row_defers_the_other_fields(users):

@@ -346,6 +346,40 @@ def _predecessors(case_id: int, new_lines: list[PlanLine], open_by_line: dict[in
     return found
 
 
+def open_successors(account: BudgetAccount, all_subs: list[SubAccount]) -> dict[int, SubAccount]:
+    """For each line of the account closed by an approved change, the open line that continues its purpose now
+    (following later changes too), by sub-account id; absent when a change removed it. The same rule as
+    :func:`_predecessors` at the change: a line continues the first line with a sub-account that its ``copied_from``
+    chain leads to, and of two lines continuing one, the first (by id) goes on in it. ``all_subs``: every
+    sub-account of the account; one query for the case's plan lines."""
+    if all(sub.is_open for sub in all_subs):
+        return {}
+    copied_from = dict(
+        PlanLine.objects.filter(plan__case__decision__id=account.decision_id).values_list("pk", "copied_from_id")
+    )
+    by_line = {sub.plan_line_id: sub for sub in all_subs}
+    next_of: dict[int, SubAccount] = {}
+    for sub in sorted(all_subs, key=lambda s: s.pk):
+        seen, current = set(), copied_from.get(sub.plan_line_id)
+        while current is not None and current not in by_line and current not in seen:
+            seen.add(current)
+            current = copied_from.get(current)
+        before = by_line.get(current)
+        if before is not None and before.pk < sub.pk and not before.is_open and before.pk not in next_of:
+            next_of[before.pk] = sub
+    found = {}
+    for sub in all_subs:
+        if sub.is_open:
+            continue
+        seen, successor = set(), next_of.get(sub.pk)
+        while successor is not None and not successor.is_open and successor.pk not in seen:
+            seen.add(successor.pk)
+            successor = next_of.get(successor.pk)
+        if successor is not None and successor.is_open:
+            found[sub.pk] = successor
+    return found
+
+
 def apply_plan_change(*, case, by) -> list[SubAccount]:
     """Move the case's budget account onto its newest approved version (a change approved while the budget is in
     use), in the caller's transaction. Returns the new sub-accounts ([] when there is nothing to move).

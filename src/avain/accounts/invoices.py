@@ -24,8 +24,18 @@ from avain.core import clock
 from avain.core.money import ZERO
 from avain.organisations.models import Role, StaffMembership
 
-from . import ledger
-from .models import Agreement, AgreementStatus, BudgetAccount, EntryKind, Invoice, InvoiceStatus, LedgerEntry
+from . import funding, ledger
+from .models import (
+    AccountStatus,
+    Agreement,
+    AgreementStatus,
+    BudgetAccount,
+    EntryKind,
+    Invoice,
+    InvoiceStatus,
+    LedgerEntry,
+    SubAccount,
+)
 from .receipts import may_act_for_client
 
 # The staff who approve and reject invoices: the organiser's social workers and finance.
@@ -109,7 +119,11 @@ def approve_invoice(*, invoice: Invoice, by) -> Invoice:
 def reject_invoice(*, invoice: Invoice, by, reason: str) -> Invoice:
     """Reject an invoice and give its money back to the plan lines. The client (or an edit delegate) may reject while
     it waits for their acceptance; the organiser's social workers and finance while it waits for acceptance or
-    approval. Rejecting a rejected invoice changes nothing."""
+    approval. Rejecting a rejected invoice changes nothing.
+
+    The returned invoice's ``money_released`` (set when this call rejected it) is what went back to the organiser
+    rather than to the budget: the budget was closed, or a change of the plan removed the line (see
+    :func:`_give_money_back`)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the invoice is rejected."), code="no_reason")
@@ -135,18 +149,27 @@ def reject_invoice(*, invoice: Invoice, by, reason: str) -> Invoice:
                 code="already_accepted",
             )
         now = clock.now()
-        _give_money_back(invoice, by=by, at=now)
+        released = _give_money_back(account, invoice, by=by, at=now)
         invoice.status = InvoiceStatus.REJECTED
         invoice.rejected_by = by
         invoice.rejected_at = now
         invoice.rejection_reason = reason
         invoice.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
+        invoice.money_released = released
     return invoice
 
 
-def _give_money_back(invoice: Invoice, *, by, at) -> None:
+def _give_money_back(account: BudgetAccount, invoice: Invoice, *, by, at) -> Decimal:
     """Reverse what the invoice spent on each sub-account, and per agreement take the lines off its use and commit
-    them again while the agreement is in force. The caller holds the account's and the invoice's locks."""
+    them again while the agreement is in force. The caller holds the account's and the invoice's locks.
+
+    Money that comes back to a line no longer in use is never left there as spendable (docs/funding-rules.md, "An
+    invoice rejected after a change or after closing"): on a closed account it is released, as closing released the
+    unused money; on a line an approved change replaced, it goes on to the open line that continues the line's purpose
+    (a grant, and that line plans as much more, since the change planned it less what had been spent), or is released
+    when the change removed the line. What an agreement in force commits again stays with the agreement.
+
+    Returns the money released (gone back to the organiser), zero when all of it is back on the budget."""
     per_agreement: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])  # pk → [amount, quantity]
     for agreement_id, amount, quantity in invoice.lines.filter(agreement__isnull=False).values_list(
         "agreement_id", "amount", "quantity"
@@ -163,17 +186,29 @@ def _give_money_back(invoice: Invoice, *, by, at) -> None:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    subs = ledger.lock_sub_accounts([*spent, *(agreement.sub_account_id for agreement in agreements)])
+    account_open = account.status == AccountStatus.OPEN
+    # Which line continues a replaced one. Read before the sub-accounts are locked, so that all of them are locked in
+    # one go in id order; no change of the plan can close a line meanwhile, as it waits for the account's lock.
+    successors = {}
+    if account_open:
+        all_subs = list(SubAccount.objects.filter(account=account).order_by("pk"))
+        if any(not sub.is_open for sub in all_subs if sub.pk in spent):
+            successors = funding.open_successors(account, all_subs)
+    subs = ledger.lock_sub_accounts(
+        [*spent, *(agreement.sub_account_id for agreement in agreements), *(s.pk for s in successors.values())]
+    )
     postings = [
         ledger.Posting(subs[sub_id], EntryKind.REVERSAL, -total, invoice_id=invoice.pk, memo="invoice rejected")
         for sub_id, total in sorted(spent.items())
         if total > 0
     ]
+    committed_again: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for agreement in agreements:
         amount, quantity = per_agreement[agreement.pk]
         agreement.used_amount -= amount
         agreement.used_quantity -= quantity
         if agreement.status == AgreementStatus.ACTIVE and amount > 0:
+            committed_again[agreement.sub_account_id] += amount
             postings.append(
                 ledger.Posting(
                     subs[agreement.sub_account_id],
@@ -184,5 +219,37 @@ def _give_money_back(invoice: Invoice, *, by, at) -> None:
                     memo="invoice rejected",
                 )
             )
+    raised, released = [], ZERO
+    for sub_id, total in sorted(spent.items()):
+        sub = subs[sub_id]
+        if account_open and sub.is_open:
+            continue  # the line is in use: the money is simply back on it
+        freed = total - committed_again[sub_id]
+        if freed <= 0:
+            continue
+        successor = successors.get(sub_id) if account_open else None
+        if successor is None:
+            memo = "released: invoice rejected after closing" if not account_open else "released: invoice rejected, line removed"
+            postings.append(ledger.Posting(sub, EntryKind.ADJUSTMENT, -freed, invoice_id=invoice.pk, memo=memo))
+            released += freed
+            continue
+        successor = subs[successor.pk]
+        postings.append(
+            ledger.Posting(
+                sub, EntryKind.ADJUSTMENT, -freed, invoice_id=invoice.pk,
+                memo=f"invoice rejected: to plan line {successor.plan_line_id}",
+            )
+        )
+        postings.append(
+            ledger.Posting(
+                successor, EntryKind.GRANT, freed, invoice_id=invoice.pk,
+                memo=f"invoice rejected: from plan line {sub.plan_line_id}",
+            )
+        )
+        successor.planned += freed
+        raised.append(successor)
     ledger.post(postings, by=by, at=at)
     Agreement.objects.bulk_update(agreements, ["used_amount", "used_quantity"])
+    if raised:
+        SubAccount.objects.bulk_update(raised, ["planned"])
+    return released

@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from avain.core.feedback import show_errors
+from avain.core.money import ZERO
 from avain.organisations.access import staff_required
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 from avain.people.access import portal_access
@@ -110,12 +111,15 @@ def portal_invoices(request, client):
                 accept_invoice(invoice=invoice, by=request.user)
                 messages.success(request, _("You accepted invoice %(number)s.") % {"number": invoice.invoice_number})
             else:
-                reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
-                messages.success(
-                    request,
-                    _("You rejected invoice %(number)s. Its money is back on your budget.")
-                    % {"number": invoice.invoice_number},
-                )
+                rejected = reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
+                if getattr(rejected, "money_released", ZERO) > 0:
+                    text = _(
+                        "You rejected invoice %(number)s. Its money went back to the organiser, because your budget "
+                        "has been closed or the plan no longer has that line."
+                    )
+                else:
+                    text = _("You rejected invoice %(number)s. Its money is back on your budget.")
+                messages.success(request, text % {"number": invoice.invoice_number})
         except ValidationError as error:
             show_errors(request, error)
         return redirect("portal_invoices", client.pk)
@@ -223,12 +227,15 @@ def invoice_approval(request):
                 approve_invoice(invoice=invoice, by=request.user)
                 messages.success(request, _("Invoice %(number)s is approved for payment.") % {"number": invoice.invoice_number})
             else:
-                reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
-                messages.success(
-                    request,
-                    _("Invoice %(number)s is rejected and its money is back on the client's budget.")
-                    % {"number": invoice.invoice_number},
-                )
+                rejected = reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
+                if getattr(rejected, "money_released", ZERO) > 0:
+                    text = _(
+                        "Invoice %(number)s is rejected. Its money went back to the organiser, because the client's "
+                        "budget has been closed or the plan no longer has that line."
+                    )
+                else:
+                    text = _("Invoice %(number)s is rejected and its money is back on the client's budget.")
+                messages.success(request, text % {"number": invoice.invoice_number})
         except ValidationError as error:
             show_errors(request, error)
         return redirect("invoice_approval")

@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 
 from avain.accounts import ledger, selectors
+from avain.accounts.agreements import end_agreement
 from avain.accounts.funding import close_account, release_due_instalments
+from avain.accounts.invoices import reject_invoice
 from avain.accounts.models import Agreement, EntryKind, FundingRule, InvoiceSource, LedgerEntry, SubAccount
 from avain.accounts.posting import post_provider_invoices
 from avain.core.clock import frozen_at
@@ -315,4 +317,130 @@ def test_the_next_instalment_shown_is_what_its_release_grants_after_a_change(cha
     # Every open line ends at its planned amount, and nothing is left to show.
     assert all(s.granted == s.planned for s in SubAccount.objects.filter(account=account, is_open=True))
     assert selectors.next_instalment(selectors.account_overview(account), selectors.instalment_schedule(account)) is None
+    assert ledger.verify() == []
+
+
+# --- An invoice rejected after its line was replaced, or after closing -------------------------------------------
+
+
+def invoice_of(agreement, quantity: str, day=dt.date(2025, 2, 3)):
+    result = post_provider_invoices(
+        provider=agreement.provider,
+        claims=[invoice_claim(agreement, (day, quantity))],
+        source=InvoiceSource.PORTAL,
+        recorded_by=agreement.made_by,
+    )
+    assert result.problems == []
+    return result.invoices[0]
+
+
+def left(sub) -> Decimal:
+    return SubAccount.objects.get(pk=sub.pk).left
+
+
+def period_total(account) -> Decimal:
+    return selectors.account_overview(account).planned
+
+
+def test_rejected_after_its_line_was_replaced_the_money_goes_on_to_the_line_that_continues_it():
+    case, account = opened(4)
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=0, unit_price="30.00", quantity="10")
+        invoice = invoice_of(agreement, "2")  # 60 spent on the decided assistant line, waits for acceptance
+        approve_change(case, [(ASSISTANT, "1000.00", old[ASSISTANT]), (HOBBIES, "1800.00", old[HOBBIES])])
+    closed, new = subs_of(account, open_=False), subs_of(account, open_=True)
+    assert buckets(new[ASSISTANT]) == (D("940.00"), D("240.00"), D("240.00"), ZERO)
+    assert period_total(account) == D("2800.00")
+    before = unspent(account)
+
+    with frozen_at(dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)):
+        reject_invoice(invoice=invoice, by=case.worker, reason="Palvelua ei annettu.")
+    # The replaced line is back to nothing and has nothing to spend; its 60 went on to the line that continues it,
+    # which plans 60 more (the change had planned it less the 60 spent) and holds it for the agreement again.
+    assert buckets(closed[ASSISTANT]) == (D("1800.00"), ZERO, ZERO, ZERO) and left(closed[ASSISTANT]) == ZERO
+    assert buckets(new[ASSISTANT]) == (D("1000.00"), D("300.00"), D("300.00"), ZERO)
+    assert left(new[ASSISTANT]) == ZERO and left(new[HOBBIES]) == D("400.00")
+    assert unspent(account) == before + D("60.00")  # the 60 is no longer spent: the client has it, once
+    assert period_total(account) == D("2800.00")
+    assert ledger.verify() == []
+
+    # The agreement's money can be invoiced again, from the line that continues it; the later instalments grant the
+    # rest of each new line, and the year grants the decided 2 800 € and no more.
+    with frozen_at(dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        spend(agreement, "10", day=dt.date(2025, 3, 3))
+    with frozen_at(dt.datetime(2025, 12, 1, 9, 0, tzinfo=dt.UTC)):
+        assert release_due_instalments() == 3
+    assert buckets(new[ASSISTANT])[:2] == (D("1000.00"), D("1000.00"))
+    assert money_sum(s.granted for s in SubAccount.objects.filter(account=account)) == D("2800.00")
+    assert ledger.verify() == []
+
+
+def test_rejected_after_two_changes_the_money_follows_the_line_to_the_newest_one():
+    case, account = opened()
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=0, unit_price="50.00", quantity="10")
+        invoice = invoice_of(agreement, "2")  # 100 on the decided line
+        first = approve_change(case, [(ASSISTANT, "1800.00", old[ASSISTANT]), (HOBBIES, "1000.00", old[HOBBIES])])
+        middle = {line.description: line for line in first.lines.all()}
+        approve_change(case, [(ASSISTANT, "2000.00", middle[ASSISTANT]), (HOBBIES, "800.00", middle[HOBBIES])])
+        newest = subs_of(account, open_=True)
+        assert buckets(newest[ASSISTANT]) == (D("1900.00"), D("1900.00"), D("400.00"), ZERO)
+        reject_invoice(invoice=invoice, by=case.worker, reason="Väärä asiakas.")
+    assert buckets(newest[ASSISTANT]) == (D("2000.00"), D("2000.00"), D("500.00"), ZERO)
+    assert all(left(sub) == ZERO for sub in SubAccount.objects.filter(account=account, is_open=False))
+    assert money_sum(s.granted for s in SubAccount.objects.filter(account=account)) == D("2800.00")
+    assert period_total(account) == D("2800.00")
+    assert ledger.verify() == []
+
+
+def test_rejected_after_its_line_was_removed_the_money_is_released():
+    case, account = opened()
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=1, unit_price="50.00", quantity="2")
+        invoice = invoice_of(agreement, "2")  # 100 on hobbies, the agreement used up
+        end_agreement(agreement=agreement, ended_by=agreement.made_by)
+        approve_change(case, [(ASSISTANT, "2700.00", old[ASSISTANT])])
+        closed = subs_of(account, open_=False)
+        assert period_total(account) == D("2800.00")  # 100 used on the removed line and 2 700 planned
+        reject_invoice(invoice=invoice, by=case.worker, reason="Väärä asiakas.")
+    # The approved plan has no such line any more: the 100 goes back to the organiser, as unused money at closing.
+    assert buckets(closed[HOBBIES]) == (D("1000.00"), ZERO, ZERO, ZERO) and left(closed[HOBBIES]) == ZERO
+    assert buckets(subs_of(account, open_=True)[ASSISTANT]) == (D("2700.00"), D("2700.00"), ZERO, ZERO)
+    assert period_total(account) == D("2700.00")
+    assert LedgerEntry.objects.get(invoice=invoice, kind=EntryKind.ADJUSTMENT).amount == D("-100.00")
+    assert ledger.verify() == []
+
+
+def test_rejected_after_closing_the_money_is_released_and_a_closed_line_too():
+    case, account = opened(4)
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=0, unit_price="30.00", quantity="10")
+        on_replaced = invoice_of(agreement, "2")  # 60, then its line is replaced
+        approve_change(case, [(ASSISTANT, "1000.00", old[ASSISTANT]), (HOBBIES, "1800.00", old[HOBBIES])])
+        on_open = invoice_of(agreement, "1", day=dt.date(2025, 2, 4))  # 30 on the line that continues it
+    with frozen_at(dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)):
+        close_account(account=account, by=case.worker)
+    account.refresh_from_db()
+    statement = account.closing_statement
+    assert all(left(sub) == ZERO for sub in SubAccount.objects.filter(account=account))
+    granted_before = money_sum(s.granted for s in SubAccount.objects.filter(account=account))
+
+    with frozen_at(dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.UTC)):
+        reject_invoice(invoice=on_replaced, by=case.worker, reason="Palvelua ei annettu.")
+        reject_invoice(invoice=on_open, by=case.worker, reason="Palvelua ei annettu.")
+    subs = SubAccount.objects.filter(account=account)
+    assert all(sub.left == ZERO and sub.committed == ZERO for sub in subs)  # nothing spendable on a closed budget
+    assert money_sum(s.spent for s in subs) == ZERO
+    assert money_sum(s.granted for s in subs) == granted_before - D("90.00")  # released, as at closing
+    released = LedgerEntry.objects.filter(account=account, kind=EntryKind.ADJUSTMENT, invoice__isnull=False)
+    assert sorted(released.values_list("amount", "memo")) == [
+        (D("-60.00"), "released: invoice rejected after closing"),
+        (D("-30.00"), "released: invoice rejected after closing"),
+    ]
+    account.refresh_from_db()
+    assert account.closing_statement == statement  # the statement is as it stood at closing
     assert ledger.verify() == []

@@ -335,3 +335,27 @@ def test_the_queue_is_for_social_workers_and_finance_of_the_organiser_only(clien
     assert client.post(url, {"invoice": invoice.pk, "action": "approve"}).status_code == 404
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.AWAITING_APPROVAL
     assert log_count(case.client) == 0
+
+
+def test_a_rejection_after_closing_says_the_money_went_back_to_the_organiser(client, case):
+    from avain.accounts.funding import close_account
+
+    for_client, for_staff, on_open = provider_invoice(case), provider_invoice(case), provider_invoice(case)
+    url = reverse("portal_invoices", args=[case.client_id])
+    client.force_login(case.client.user)
+    response = client.post(url, {"invoice": on_open.pk, "action": "reject", "reason": "Ei tilattu."}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Its money is back on your budget." in response.content.decode()
+    accept_invoice(invoice=for_staff, by=case.client.user)
+    close_account(account=account_of(case), by=case.worker)
+
+    response = client.post(url, {"invoice": for_client.pk, "action": "reject", "reason": "Ei tilattu."}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert "Its money went back to the organiser, because your budget has been closed" in html
+    assert "back on your budget" not in html
+    login_verified(client, make_staff(case.organiser, Role.FINANCE))
+    response = client.post(
+        reverse("invoice_approval"), {"invoice": for_staff.pk, "action": "reject", "reason": "Väärä summa."},
+        follow=True, HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Its money went back to the organiser, because the client&#x27;s budget has been closed" in response.content.decode()
+    assert all(sub.left == 0 for sub in SubAccount.objects.filter(account=account_of(case)))

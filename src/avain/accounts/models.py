@@ -431,6 +431,58 @@ class Payment(models.Model):
         ]
 
 
+class NoticeOutcome(models.TextChoices):
+    """What one transaction of the bank's notification did to the payment it names (``payments.import_camt054``)."""
+
+    PAID = "paid", _("marked paid")
+    RETURNED = "returned", _("returned by the bank")
+    ALREADY_PAID = "already_paid", _("already paid: nothing changed")
+    ALREADY_RETURNED = "already_returned", _("already returned: nothing changed")
+    NOT_BOOKED = "not_booked", _("not booked by the bank yet: nothing changed")
+    AMOUNT_MISMATCH = "amount_mismatch", _("another amount: not marked paid")
+    OTHER_BATCH = "other_batch", _("under another payment file: nothing changed")
+    NOT_EXPORTED = "not_exported", _("the batch was not sent: nothing changed")
+    PAYMENT_CANCELLED = "payment_cancelled", _("the payment was cancelled: nothing changed")
+
+
+class PaymentNotice(models.Model):
+    """One transaction of a bank notification (camt.054) that names one of our payments, kept as a row of its own
+    whatever it did, so a payment's history holds every notification: booked in one file, returned in a later one,
+    the same booking notified again. Only ``paid`` and ``returned`` change anything, and the database allows each at
+    most once per payment: nothing is paid, or paid back, twice. ``position`` is the transaction's place among the
+    file's transactions (1-based; None for a payment paid or returned before notices were kept)."""
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="notices")
+    notification = models.ForeignKey(ImportFile, on_delete=models.PROTECT, related_name="payment_notices")
+    position = models.PositiveIntegerField(null=True, blank=True)
+    entry_number = models.PositiveIntegerField(null=True, blank=True)  # the entry (Ntry) in the file, as the bank lists it
+    outcome = models.CharField(max_length=20, choices=NoticeOutcome.choices)
+    is_return = models.BooleanField(default=False)  # a credit, a reversal or a return reason
+    amount = models.DecimalField(max_digits=18, decimal_places=5, null=True, blank=True)  # as the bank wrote it
+    currency = models.CharField(max_length=3, blank=True)
+    booking_date = models.DateField(null=True, blank=True)
+    return_reason = models.CharField(max_length=35, blank=True)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]  # the order they were applied in
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "position"], name="payment_notice_once_per_transaction"),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(outcome="paid"), name="payment_notice_paid_once"
+            ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(outcome="returned"), name="payment_notice_returned_once"
+            ),
+            models.CheckConstraint(condition=Q(outcome__in=NoticeOutcome.values), name="payment_notice_outcome_known"),
+            models.CheckConstraint(
+                condition=(~Q(outcome="paid") | Q(is_return=False)) & (~Q(outcome="returned") | Q(is_return=True)),
+                name="payment_notice_outcome_matches_direction",
+            ),
+        ]
+
+
 class EntryKind(models.TextChoices):
     GRANT = "grant", _("granted")
     ADJUSTMENT = "adjustment", _("adjustment")

@@ -21,7 +21,7 @@ from avain.people.services import log_access
 
 from . import payments
 from .formats.safexml import MAX_XML_BYTES
-from .models import BatchStatus, InvoiceSource, PaymentStatus
+from .models import BatchStatus, InvoiceSource, NoticeOutcome, PaymentStatus
 
 FINANCE = Role.FINANCE
 
@@ -145,6 +145,8 @@ def batch_detail(request, batch_id: int):
             "is_draft": batch.status == BatchStatus.DRAFT,
             "is_exported": batch.status == BatchStatus.EXPORTED,
             "paid_count": sum(1 for p in payment_list if p.status == PaymentStatus.PAID),
+            # Every notification of the bank about these payments, in the order they came: the payment's history.
+            "notices": list(payments.notices_of_batch(batch)),
         },
     )
 
@@ -223,8 +225,8 @@ def notification_detail(request, import_id: int):
     record = payments.notification_of(request.staff.organiser_id, import_id)
     if record is None:
         raise Http404
-    changed = list(payments.payments_changed_by(record))
-    _log_receipt_payees(request, changed)
+    changed = list(payments.notices_changing(record))
+    _log_receipt_payees(request, [notice.payment for notice in changed])
     problems = [
         {"line": problem.get("line"), "message": payments.problem_message(problem)} for problem in record.problems
     ]
@@ -233,8 +235,8 @@ def notification_detail(request, import_id: int):
         "accounts/payments/notification.html",
         {
             "record": record,
-            "paid": [p for p in changed if p.status == PaymentStatus.PAID],
-            "returned": [p for p in changed if p.status == PaymentStatus.RETURNED],
+            "paid": [notice.payment for notice in changed if notice.outcome == NoticeOutcome.PAID],
+            "returned": [notice.payment for notice in changed if notice.outcome == NoticeOutcome.RETURNED],
             "problems": problems,
         },
     )

@@ -55,9 +55,11 @@ from .models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    NoticeOutcome,
     PayerAccount,
     Payment,
     PaymentBatch,
+    PaymentNotice,
     PaymentStatus,
 )
 
@@ -573,30 +575,60 @@ def _apply_entries(organiser, record: ImportFile, entries, problems: list[dict],
     now = clock.now()
     postings: list[ledger.Posting] = []
     changed: dict[int, Payment] = {}
+    notices: list[PaymentNotice] = []
+
+    def notice(position: int, entry: NotificationEntry, payment: Payment, outcome: NoticeOutcome) -> None:
+        """Keep what this transaction said about ``payment`` and what it did, as a row of its own."""
+        notices.append(
+            PaymentNotice(
+                organiser_id=organiser.pk,
+                payment=payment,
+                notification=record,
+                position=position,
+                entry_number=entry.entry_number,
+                outcome=outcome,
+                is_return=entry.is_return,
+                amount=entry.amount,
+                currency=(entry.currency or "")[:3],
+                booking_date=entry.booking_date or entry.value_date,
+                return_reason=(entry.return_reason or "")[:35] if entry.is_return else "",
+                recorded_at=now,
+            )
+        )
+
     # Debits first, then returns: a file that carries both the payment and its return leaves the payment returned,
-    # with the money paid and paid back on the ledger, whatever order the bank listed them in.
-    for entry in sorted(entries, key=lambda e: e.is_return):
+    # with the money paid and paid back on the ledger, whatever order the bank listed them in. Each transaction that
+    # names one of our payments is kept as a PaymentNotice, whatever it did (``position``: its place in the file).
+    numbered = sorted(enumerate(entries, start=1), key=lambda item: item[1].is_return)
+    for position, entry in numbered:
         payment = payments.get(entry.end_to_end_id) if entry.end_to_end_id else None
         code, params = _check_entry(entry, payment, batches)
         if code is not None:
             problems.append(_problem(entry.entry_number, code, **params))
+            if payment is not None:
+                notice(position, entry, payment, NoticeOutcome(code))
             continue
         invoice = invoices[payment.invoice_id]
         sign = 1
         if not entry.is_return:
             if payment.status == PaymentStatus.PAID:
                 problems.append(_problem(entry.entry_number, "already_paid", end_to_end_id=payment.end_to_end_id))
+                notice(position, entry, payment, NoticeOutcome.ALREADY_PAID)
                 continue
             if payment.status == PaymentStatus.RETURNED:
                 problems.append(_problem(entry.entry_number, "already_returned", end_to_end_id=payment.end_to_end_id))
+                notice(position, entry, payment, NoticeOutcome.ALREADY_RETURNED)
                 continue
             payment.status = PaymentStatus.PAID
             payment.booked_on = entry.booking_date or entry.value_date or clock.today()
             invoice.status = InvoiceStatus.PAID
+            notice(position, entry, payment, NoticeOutcome.PAID)
         else:
             if payment.status == PaymentStatus.RETURNED:
                 problems.append(_problem(entry.entry_number, "already_returned", end_to_end_id=payment.end_to_end_id))
+                notice(position, entry, payment, NoticeOutcome.ALREADY_RETURNED)
                 continue
+            notice(position, entry, payment, NoticeOutcome.RETURNED)
             was_paid = payment.status == PaymentStatus.PAID
             payment.status = PaymentStatus.RETURNED
             invoice.status = InvoiceStatus.APPROVED
@@ -631,6 +663,8 @@ def _apply_entries(organiser, record: ImportFile, entries, problems: list[dict],
         [invoices[payment.invoice_id] for payment in changed.values()], ["status"], batch_size=2000
     )
     ledger.post(postings, by=by, at=now)
+    # The database allows one "paid" and one "returned" notice per payment: the last guard against paying twice.
+    PaymentNotice.objects.bulk_create(notices, batch_size=2000)
     return len(changed)
 
 
@@ -709,10 +743,28 @@ def notification_of(organiser_id: int, import_id: int) -> ImportFile | None:
     return notifications_of(organiser_id).filter(pk=import_id).select_related("received_by").first()
 
 
-def payments_changed_by(record: ImportFile):
-    """The payments this notification was the last to change (paid, or returned)."""
+def notices_changing(record: ImportFile):
+    """The notices by which this notification paid or returned payments, with each payment, its invoice, batch and
+    client, in the order they were applied. A payment paid by one file and returned by a later one is listed under
+    both."""
     return (
-        Payment.objects.filter(organiser_id=record.organiser_id, notification=record)
-        .select_related("invoice", "batch", "invoice__account__client")
+        PaymentNotice.objects.filter(
+            organiser_id=record.organiser_id,
+            notification=record,
+            outcome__in=[NoticeOutcome.PAID, NoticeOutcome.RETURNED],
+        )
+        .select_related("payment__invoice__account__client", "payment__batch")
+        .defer("payment__batch__pain001")
+        .order_by("pk")
+    )
+
+
+def notices_of_batch(batch: PaymentBatch):
+    """Every notice of the bank about the batch's payments, in the order they were applied, with the notification
+    each came in and the payment's invoice."""
+    return (
+        PaymentNotice.objects.filter(organiser_id=batch.organiser_id, payment__batch=batch)
+        .select_related("notification", "payment__invoice")
+        .defer("notification__content", "notification__problems")
         .order_by("pk")
     )

@@ -335,3 +335,52 @@ def test_finance_pays_through_the_pages_in_a_browser(live_server, new_page, asse
     expect(page.get_by_role("table", name="Marked paid")).to_contain_text("100.00")
     assert_accessible(page)
     assert Invoice.objects.get().status == InvoiceStatus.PAID
+
+
+def notices_table(html: str) -> list[list[str]]:
+    """The rows of the batch page's table of the bank's notifications, as text."""
+    import re
+    from html import unescape
+
+    table = html[html.index('data-testid="notices"'):]
+    table = table[: table.index("</table>")]
+    body = table[table.index("<tbody>"):]
+    return [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_batch_page_lists_every_notification_of_its_payments_in_order(world, client):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    payment_a = batch.payments.get(invoice=a)
+    signed_in(client, finance)
+    page = client.get(reverse("payment_batch", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert notices_table(page) == [["No notification of the bank about these payments has been read yet."]]
+
+    with frozen_at(ON_PAY_DAY):
+        client.post(reverse("payment_notifications"), upload(bank_notification(batch, message_id="N-1"), "booked.xml"))
+    with frozen_at(ON_PAY_DAY + dt.timedelta(days=1)):
+        client.post(
+            reverse("payment_notifications"),
+            upload(bank_notification(batch, message_id="N-2", returns={payment_a.end_to_end_id: "AC04"}), "returned.xml"),
+        )
+    booked = ImportFile.objects.get(filename="booked.xml")
+    with frozen_at(ON_PAY_DAY + dt.timedelta(days=2)):
+        page = client.get(reverse("payment_batch", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        first_file = client.get(reverse("payment_notification", args=[booked.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = notices_table(page)
+    assert [(row[1], row[3], row[6]) for row in rows] == [
+        ("booked.xml", "A-1", "Marked paid"),
+        ("booked.xml", "B-2", "Marked paid"),
+        ("returned.xml", "A-1", "Already paid: nothing changed"),
+        ("returned.xml", "B-2", "Already paid: nothing changed"),
+        ("returned.xml", "A-1", "Returned by the bank (AC04)"),
+    ]
+    assert rows[0][5] == "140.00\N{NO-BREAK SPACE}€" and rows[0][4] == "04/01/2025"
+    assert reverse("payment_notification", args=[booked.pk]) in page
+    # The first file still shows what it did, though a later file returned one of its payments.
+    marked_paid = first_file[first_file.index("Marked paid"):first_file.index("What needs a look")]
+    assert "A-1" in marked_paid and "B-2" in marked_paid
+    assert "Returned by the bank" not in first_file

@@ -31,7 +31,9 @@ from avain.accounts.models import (
     LedgerEntry,
     PayerAccount,
     Payment,
+    NoticeOutcome,
     PaymentBatch,
+    PaymentNotice,
     PaymentStatus,
     SubAccount,
 )
@@ -434,6 +436,11 @@ def test_unknown_end_to_end_ids_and_pending_bookings_change_nothing(world):
     assert codes(pending) == [(1, "not_booked"), (1, "not_booked")]
     after = db_snapshot("accounts")
     del after["accounts.ImportFile"], before["accounts.ImportFile"]
+    # Only the history: a pending booking names our payments and is kept as a notice of each; unknown ids are not.
+    assert sorted(PaymentNotice.objects.values_list("notification_id", "outcome")) == [
+        (pending.pk, NoticeOutcome.NOT_BOOKED), (pending.pk, NoticeOutcome.NOT_BOOKED)
+    ]
+    del after["accounts.PaymentNotice"], before["accounts.PaymentNotice"]
     assert after == before
 
 
@@ -563,6 +570,141 @@ def test_the_same_notification_sent_at_once_is_applied_once(world):
     records, errors = run_at_once(6, lambda n: imported(organiser, finance, data, filename=f"copy-{n}.xml").pk)
 
     assert errors == [] and len(set(records)) == 1
+    assert LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).count() == 3
+    assert paid_totals(account) == [Decimal("250.00"), Decimal("40.00")]
+    assert ledger.verify() == []
+
+
+# --- Every notification of a payment is kept ---------------------------------------------------------------------
+
+
+def notices(payment) -> list[tuple]:
+    return list(
+        PaymentNotice.objects.filter(payment=payment)
+        .order_by("pk")
+        .values_list("notification__filename", "outcome", "is_return", "return_reason")
+    )
+
+
+def test_every_notification_of_a_payment_is_kept_in_order_and_a_repeat_pays_nothing(world):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    payment_a, payment_b = Payment.objects.get(batch=batch, invoice=a), Payment.objects.get(batch=batch, invoice=b)
+
+    first = imported(organiser, finance, bank_notification(batch, message_id="NTF-1"), filename="booked.xml")
+    returned = imported(
+        organiser, finance, bank_notification(batch, message_id="NTF-2", returns={payment_a.end_to_end_id: "AC01"}),
+        filename="returned.xml",
+    )
+    after_return = (paid_totals(account), sorted(LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).values_list("amount", flat=True)))
+    repeated = imported(organiser, finance, bank_notification(batch, message_id="NTF-3"), filename="repeated.xml")
+
+    # Paid by the first file, returned by the second, notified again by the third: three rows, in that order.
+    assert notices(payment_a) == [
+        ("booked.xml", NoticeOutcome.PAID, False, ""),
+        ("returned.xml", NoticeOutcome.ALREADY_PAID, False, ""),  # the return file also lists the booking
+        ("returned.xml", NoticeOutcome.RETURNED, True, "AC01"),
+        ("repeated.xml", NoticeOutcome.ALREADY_RETURNED, False, ""),
+    ]
+    assert notices(payment_b) == [
+        ("booked.xml", NoticeOutcome.PAID, False, ""),
+        ("returned.xml", NoticeOutcome.ALREADY_PAID, False, ""),
+        ("repeated.xml", NoticeOutcome.ALREADY_PAID, False, ""),
+    ]
+    # The repeat changed nothing: no money, no status; the payment still names the file that last changed it.
+    assert repeated.lines_posted == 0
+    assert (paid_totals(account), sorted(LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).values_list("amount", flat=True))) == after_return
+    assert status(payment_a) == PaymentStatus.RETURNED and status(payment_b) == PaymentStatus.PAID
+    assert Payment.objects.get(pk=payment_a.pk).notification_id == returned.pk
+    assert Payment.objects.get(pk=payment_b.pk).notification_id == first.pk
+    booked = PaymentNotice.objects.get(payment=payment_a, notification=first)
+    assert (booked.amount, booked.currency, booked.booking_date) == (Decimal("140.00"), "EUR", PAY_DAY)
+    assert PaymentNotice.objects.filter(outcome=NoticeOutcome.PAID).count() == 2  # each payment paid once
+
+    # The very same file again is the first import: not even a notice is added.
+    before = db_snapshot()
+    assert imported(organiser, finance, bank_notification(batch, message_id="NTF-3"), filename="again.xml").pk == repeated.pk
+    assert db_snapshot() == before
+    assert ledger.verify() == []
+
+
+def test_entries_that_change_nothing_are_kept_too_and_unknown_ids_are_not(world):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    payment_b = Payment.objects.get(batch=batch, invoice=b)
+    received = parse_pain001(bytes(batch.pain001))
+    tampered = dataclasses.replace(
+        received,
+        payments=tuple(
+            dataclasses.replace(p, amount=p.amount + 1) if p.end_to_end_id == payment_b.end_to_end_id else p
+            for p in received.payments
+        ),
+    )
+    data = build_camt054(tampered, message_id="NTF-1", created_at=dt.datetime(2025, 4, 1, 18, 0), booking_date=PAY_DAY)
+    imported(organiser, finance, data)
+    assert [outcome for _file, outcome, _ret, _reason in notices(payment_b)] == [NoticeOutcome.AMOUNT_MISMATCH]
+    assert status(payment_b) == PaymentStatus.PENDING
+    assert PaymentNotice.objects.count() == 2
+
+
+def test_the_database_keeps_one_paid_and_one_returned_notice_per_payment(world):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    record = imported(organiser, finance, bank_notification(batch, message_id="NTF-1"))
+    other = imported(organiser, finance, bank_notification(batch, message_id="NTF-2"))
+    paid = PaymentNotice.objects.filter(outcome=NoticeOutcome.PAID).first()
+
+    def add(outcome, *, is_return=False, notification=other, position=None):
+        with transaction.atomic():
+            PaymentNotice.objects.create(
+                organiser=organiser, payment=paid.payment, notification=notification, position=position,
+                outcome=outcome, is_return=is_return, recorded_at=ON_PAY_DAY,
+            )
+
+    add(NoticeOutcome.RETURNED, is_return=True)  # the first return of a payment: allowed
+    for refused_row in (
+        {"outcome": NoticeOutcome.PAID},  # paid twice
+        {"outcome": NoticeOutcome.RETURNED, "is_return": True},  # paid back twice
+        {"outcome": NoticeOutcome.ALREADY_PAID, "notification": record, "position": paid.position},  # a transaction twice
+        {"outcome": NoticeOutcome.PAID, "is_return": True, "notification": record},  # "paid" by a return
+        {"outcome": "paid twice"},  # no such outcome
+    ):
+        with pytest.raises(IntegrityError):
+            add(**refused_row)
+
+
+def test_notices_of_payments_made_before_they_were_kept_are_filled_in(world):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    fill = importlib.import_module("avain.accounts.migrations.0008_payment_notices").notices_of_earlier_payments
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    payment_a, payment_b = Payment.objects.get(batch=batch, invoice=a), Payment.objects.get(batch=batch, invoice=b)
+    imported(organiser, finance, bank_notification(batch, message_id="NTF-1"), filename="booked.xml")
+    imported(organiser, finance, bank_notification(batch, message_id="NTF-2", returns={payment_a.end_to_end_id: "AC01"}),
+             filename="returned.xml")
+    PaymentNotice.objects.all().delete()
+
+    fill(django_apps, None)
+
+    assert notices(payment_a) == [("booked.xml", NoticeOutcome.PAID, False, ""), ("returned.xml", NoticeOutcome.RETURNED, True, "")]
+    assert notices(payment_b) == [("booked.xml", NoticeOutcome.PAID, False, "")]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_different_files_with_the_same_booking_sent_at_once_pay_once(world):
+    organiser, account, finance, a, b = world
+    batch = exported(organiser, finance)
+    files = [bank_notification(batch, message_id=f"NTF-{n}") for n in range(4)]
+
+    records, errors = run_at_once(4, lambda n: imported(organiser, finance, files[n], filename=f"file-{n}.xml").pk)
+
+    assert errors == [] and len(set(records)) == 4
+    assert PaymentNotice.objects.filter(outcome=NoticeOutcome.PAID).count() == 2
+    assert PaymentNotice.objects.filter(outcome=NoticeOutcome.ALREADY_PAID).count() == 6
     assert LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).count() == 3
     assert paid_totals(account) == [Decimal("250.00"), Decimal("40.00")]
     assert ledger.verify() == []

@@ -91,3 +91,59 @@ def test_twenty_threads_posting_at_once_never_overspend_or_deadlock():
     for sub in SubAccount.objects.filter(account=account):
         assert sub.left >= 0 and sub.committed >= 0
     assert ledger.verify() == []
+
+
+def test_a_rejection_and_an_approved_change_at_once_leave_no_money_on_a_closed_line():
+    """Whichever goes first, the money of the rejected invoice ends on an open line, counted once."""
+    from avain.accounts import selectors
+    from avain.accounts.invoices import reject_invoice
+    from avain.accounts.tests.test_plan_change_account import (
+        ASSISTANT,
+        HOBBIES,
+        change_forwarded,
+        decided_lines,
+        invoice_of,
+        opened,
+        unspent,
+    )
+    from avain.organisations.models import Role
+    from avain.planning.services import approve_plan
+    from avain.testing import make_staff
+
+    case, account = opened(4)
+    old = decided_lines(case)
+    with frozen_at(dt.datetime(2025, 2, 10, 9, 0, tzinfo=dt.UTC)):
+        agreement = make_agreement(account, line=0, unit_price="30.00", quantity="10")
+        invoice = invoice_of(agreement, "2")  # 60 spent on the assistant
+        plan = change_forwarded(case, [(ASSISTANT, "1000.00", old[ASSISTANT]), (HOBBIES, "1800.00", old[HOBBIES])])
+    approver = make_staff(case.organiser, Role.APPROVER)
+    before = unspent(account)
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            with frozen_at(dt.datetime(2025, 2, 11, 9, 0, tzinfo=dt.UTC)):
+                if n == 0:
+                    reject_invoice(invoice=invoice, by=case.worker, reason="Palvelua ei annettu.")
+                else:
+                    approve_plan(plan=plan, approver=approver)
+        except (ValidationError, Exception) as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: deadlock or lock wait"
+    assert failures == []
+    subs = list(SubAccount.objects.filter(account=account))
+    assert all(sub.left == 0 and sub.committed == 0 for sub in subs if not sub.is_open)
+    assert {sub.description: sub.planned for sub in subs if sub.is_open} == {ASSISTANT: Decimal("1000.00"), HOBBIES: Decimal("1800.00")}
+    assert unspent(account) == before + Decimal("60.00")
+    assert selectors.account_overview(account).planned == Decimal("2800.00")
+    assert ledger.verify() == []

@@ -11,8 +11,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from avain.catalogue.access import provider_required
-from avain.catalogue.models import Provider, RegistrationStatus, ServiceUnit
+from avain.catalogue.models import Provider, RegistrationStatus
 from avain.core import clock
 from avain.organisations.access import staff_required
 from avain.organisations.models import Role
@@ -31,6 +29,16 @@ from avain.people.services import log_list_access
 from avain.planning.access import case_for_staff
 
 from . import selectors
+from .agreement_selectors import (
+    ProviderAgreementRow,
+    agreed_prices,
+    agreements_of,
+    approved_providers,
+    open_sub_accounts,
+    provider_agreement_rows,
+    provider_invoices,
+    unit_name,
+)
 from .agreement_forms import (
     AgreementForm,
     EndAgreementForm,
@@ -39,103 +47,10 @@ from .agreement_forms import (
     invoice_line_forms,
 )
 from .agreements import end_agreement, make_agreement
-from .models import AccountStatus, Agreement, AgreementStatus, BudgetAccount, Invoice, InvoiceSource, SubAccount
+from .models import AgreementStatus, BudgetAccount, InvoiceSource, SubAccount
 from .posting import InvoiceClaim, LineClaim, post_provider_invoices
 
 WHAT = AccessLogEntry.What
-UNIT_NAMES = dict(ServiceUnit.choices)
-
-
-# --- Reads, always scoped by organiser ---------------------------------------------------------------------------
-
-
-def agreements_of(account: BudgetAccount):
-    return (
-        Agreement.objects.filter(organiser_id=account.organiser_id, account=account)
-        .select_related("provider", "sub_account")
-        .order_by("-made_at", "-id")
-    )
-
-
-def open_sub_accounts(account: BudgetAccount):
-    """The plan lines an agreement can be made on: none once the account is closed."""
-    if account.status != AccountStatus.OPEN:
-        return SubAccount.objects.none()
-    return SubAccount.objects.filter(organiser_id=account.organiser_id, account=account, is_open=True).select_related(
-        "plan_line__product__provider"
-    )
-
-
-def approved_providers(organiser_id: int):
-    return Provider.objects.filter(organiser_id=organiser_id, status=RegistrationStatus.APPROVED).order_by("name")
-
-
-@dataclass(frozen=True)
-class ProviderAgreementRow:
-    """An agreement as its provider sees it. The provider gets the client's first name and the initial of the last
-    name, which is enough to tell its clients apart and to match the agreement number to a person it serves; nothing
-    else of the client (no identity code, no plan, no budget) is needed to invoice, so nothing else is read."""
-
-    number: str
-    service: str
-    unit: str
-    unit_price: Decimal
-    quantity: Decimal | None
-    used_quantity: Decimal
-    cap: Decimal
-    used_amount: Decimal
-    valid_from: object
-    valid_until: object
-    status: str
-    client_name: str
-    client_id: int
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.cap - self.used_amount
-
-    @property
-    def units_left(self) -> Decimal | None:
-        return None if self.quantity is None else self.quantity - self.used_quantity
-
-    @property
-    def unit_name(self) -> str:
-        return unit_name(self.unit)
-
-    @property
-    def status_name(self) -> str:
-        return AgreementStatus(self.status).label
-
-
-def provider_agreement_rows(provider: Provider, *, active_only: bool = False) -> list[ProviderAgreementRow]:
-    # Only the first letter of the last name leaves the database: the provider never sees the whole of it.
-    queryset = Agreement.objects.filter(organiser_id=provider.organiser_id, provider=provider)
-    if active_only:
-        queryset = queryset.filter(status=AgreementStatus.ACTIVE, account__status=AccountStatus.OPEN)
-    rows = queryset.annotate(
-        client_first=F("account__client__first_name"), client_initial=Substr("account__client__last_name", 1, 1)
-    ).values(
-        "number", "service", "unit", "unit_price", "quantity", "used_quantity", "cap", "used_amount",
-        "valid_from", "valid_until", "status", "client_first", "client_initial", "account__client_id",
-    ).order_by("status", "-valid_until", "number")
-    return [
-        ProviderAgreementRow(
-            client_name=f"{row.pop('client_first')} {row.pop('client_initial')}.",
-            client_id=row.pop("account__client_id"),
-            **row,
-        )
-        for row in rows
-    ]
-
-
-def provider_invoices(provider: Provider):
-    return Invoice.objects.filter(organiser_id=provider.organiser_id, provider=provider).only(
-        "invoice_number", "invoice_date", "due_date", "total", "status", "source"
-    ).order_by("-recorded_at", "-id")
-
-
-def unit_name(unit: str) -> str:
-    return str(UNIT_NAMES.get(unit, unit))
 
 
 # --- The client's and the worker's pages ------------------------------------------------------------------------
@@ -366,11 +281,7 @@ def _price_text(amount: Decimal) -> str:
 
 def _claim_lines(provider: Provider, filled) -> tuple[LineClaim, ...]:
     numbers = {form.cleaned_data["agreement"].strip() for form in filled}
-    agreed = dict(
-        Agreement.objects.filter(organiser_id=provider.organiser_id, provider=provider, number__in=numbers).values_list(
-            "number", "unit_price"
-        )
-    )
+    agreed = agreed_prices(provider, numbers)
     claims = []
     for form in filled:
         data = form.cleaned_data

@@ -21,9 +21,9 @@ from avain.people.models import AccessLogEntry, Delegation
 from avain.people.services import log_access
 from avain.planning.access import case_for_staff
 
-from . import selectors
+from . import receipt_selectors, selectors
 from .invoices import APPROVING_ROLES, accept_invoice, approve_invoice, reject_invoice
-from .models import AccountStatus, Invoice, InvoiceSource, InvoiceStatus
+from .models import AccountStatus, Invoice, InvoiceStatus
 from .receipt_forms import InvoiceDecisionForm, ReceiptForm
 from .receipts import claim_receipt, content_type_of, no_receipt_left
 
@@ -35,14 +35,6 @@ QUEUE_LENGTH = 100
 
 def _can_edit(request) -> bool:
     return request.delegation is None or request.delegation.access == Delegation.Access.EDIT
-
-
-def _invoices_of(account):
-    return (
-        Invoice.objects.filter(organiser_id=account.organiser_id, account=account)
-        .select_related("provider")
-        .order_by("-recorded_at", "-pk")
-    )
 
 
 # --- The client's portal ---------------------------------------------------------------------------------------
@@ -101,9 +93,7 @@ def portal_invoices(request, client):
         form = InvoiceDecisionForm(request.POST)
         if not form.is_valid() or form.cleaned_data["action"] not in ("accept", "reject"):
             raise Http404
-        invoice = Invoice.objects.filter(
-            organiser_id=account.organiser_id, account=account, pk=form.cleaned_data["invoice"]
-        ).first()
+        invoice = receipt_selectors.invoice_on_account(account, form.cleaned_data["invoice"])
         if invoice is None:
             raise Http404
         try:
@@ -123,7 +113,7 @@ def portal_invoices(request, client):
         except ValidationError as error:
             show_errors(request, error)
         return redirect("portal_invoices", client.pk)
-    invoices = list(_invoices_of(account)) if account else []
+    invoices = list(receipt_selectors.invoices_of(account)) if account else []
     return render(
         request,
         "accounts/invoices/portal_invoices.html",
@@ -161,9 +151,7 @@ def _file_response(invoice: Invoice) -> FileResponse:
 
 @portal_access(WHAT.INVOICE)
 def portal_receipt_file(request, client, invoice_id: int):
-    invoice = Invoice.objects.filter(
-        organiser_id=client.organiser_id, account__client=client, source=InvoiceSource.RECEIPT, pk=invoice_id
-    ).first()
+    invoice = receipt_selectors.receipt_of_client(client, invoice_id)
     if invoice is None:
         raise Http404
     return _file_response(invoice)
@@ -172,26 +160,13 @@ def portal_receipt_file(request, client, invoice_id: int):
 @staff_required(*CLIENT_DATA_ROLES)
 def case_receipt_file(request, case_id: int, invoice_id: int):
     case = case_for_staff(request, case_id, WHAT.INVOICE)
-    invoice = Invoice.objects.filter(
-        organiser_id=case.organiser_id,
-        account__decision__case=case,
-        source=InvoiceSource.RECEIPT,
-        pk=invoice_id,
-    ).first()
+    invoice = receipt_selectors.receipt_of_case(case, invoice_id)
     if invoice is None:
         raise Http404
     return _file_response(invoice)
 
 
 # --- The staff's approval queue -----------------------------------------------------------------------------------
-
-
-def _awaiting_approval(organiser_id: int):
-    return (
-        Invoice.objects.filter(organiser_id=organiser_id, status=InvoiceStatus.AWAITING_APPROVAL)
-        .select_related("provider", "account__client", "account__decision")
-        .order_by("recorded_at", "pk")
-    )
 
 
 def _log_reads(request, clients) -> None:
@@ -214,11 +189,7 @@ def invoice_approval(request):
         form = InvoiceDecisionForm(request.POST)
         if not form.is_valid() or form.cleaned_data["action"] not in ("approve", "reject"):
             raise Http404
-        invoice = (
-            Invoice.objects.filter(organiser_id=organiser_id, pk=form.cleaned_data["invoice"])
-            .select_related("account__client")
-            .first()
-        )
+        invoice = receipt_selectors.invoice_of_organiser(organiser_id, form.cleaned_data["invoice"])
         if invoice is None:
             raise Http404
         _log_reads(request, [invoice.account.client])
@@ -239,7 +210,7 @@ def invoice_approval(request):
         except ValidationError as error:
             show_errors(request, error)
         return redirect("invoice_approval")
-    waiting = _awaiting_approval(organiser_id)
+    waiting = receipt_selectors.awaiting_approval(organiser_id)
     count = waiting.count()
     invoices = list(waiting[:QUEUE_LENGTH])
     clients = {invoice.account.client_id: invoice.account.client for invoice in invoices}

@@ -229,7 +229,10 @@ def _give_money_back(account: BudgetAccount, invoice: Invoice, *, by, at) -> Dec
             continue
         successor = successors.get(sub_id) if account_open else None
         if successor is None:
-            memo = "released: invoice rejected after closing" if not account_open else "released: invoice rejected, line removed"
+            memo = (
+                "released: invoice rejected after closing" if not account_open
+                else "released: invoice rejected, line removed"
+            )
             postings.append(ledger.Posting(sub, EntryKind.ADJUSTMENT, -freed, invoice_id=invoice.pk, memo=memo))
             released += freed
             continue

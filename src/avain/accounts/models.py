@@ -456,7 +456,7 @@ class PaymentNotice(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="notices")
     notification = models.ForeignKey(ImportFile, on_delete=models.PROTECT, related_name="payment_notices")
     position = models.PositiveIntegerField(null=True, blank=True)
-    entry_number = models.PositiveIntegerField(null=True, blank=True)  # the entry (Ntry) in the file, as the bank lists it
+    entry_number = models.PositiveIntegerField(null=True, blank=True)  # the bank's entry (Ntry) in the file
     outcome = models.CharField(max_length=20, choices=NoticeOutcome.choices)
     is_return = models.BooleanField(default=False)  # a credit, a reversal or a return reason
     amount = models.DecimalField(max_digits=18, decimal_places=5, null=True, blank=True)  # as the bank wrote it

@@ -22,7 +22,9 @@ def notices_of_earlier_payments(apps, schema_editor):
             ):
                 words = memo.split()
                 if len(words) >= 2 and words[0] == "camt.054" and words[1].isdigit():
-                    paid_by = ImportFile.objects.filter(pk=int(words[1])).only("pk", "received_at", "processed_at").first()
+                    paid_by = (
+                        ImportFile.objects.filter(pk=int(words[1])).only("pk", "received_at", "processed_at").first()
+                    )
                     break
         for record, outcome in ((paid_by, "paid"), (last if payment.status == "returned" else None, "returned")):
             if record is not None:

@@ -67,17 +67,20 @@ def import_detail(request, import_id: int):
     import_file = imports.import_of(request.provider, import_id)
     if import_file is None:
         raise Http404
-    failed_page = Paginator(imports.line_problems(import_file), FAILED_LINES_PER_PAGE).get_page(request.GET.get("page"))
+    # A file of several invoices also lists each invoice refused as a whole, and names the invoice of every problem.
+    failed_page = Paginator(imports.listed_problems(import_file), FAILED_LINES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/imports/detail.html",
         {
             "provider": request.provider,
             "import_file": import_file,
-            "file_problems": imports.file_problems(import_file),
+            "file_problems": imports.whole_file_problems(import_file),
             "failed_count": imports.failed_line_count(import_file),
+            "by_invoice": imports.names_invoices(import_file),
+            "refused_invoice_count": imports.refused_invoice_count(import_file),
             "failed_page": failed_page,
-            "failed_lines": imports.describe(failed_page),  # only this page's messages are made
+            "failed_lines": imports.describe_listed(failed_page),  # only this page's messages are made
             "invoices": imports.invoices_of_import(import_file),
         },
     )

@@ -1,10 +1,15 @@
-"""Importing a provider's invoice file: a Finvoice 3.0 invoice (XML) or a CSV file of invoice lines.
+"""Importing a provider's invoice file: Finvoice 3.0 invoices (XML: one, or several in a transmission file) or a CSV
+file of invoice lines.
 
 The kind of file is decided from its content, never from its name. Every line is read and checked on its own: a
 line that cannot be read, or that :mod:`avain.accounts.posting` refuses, gets a problem of its own (a code and
 parameters, shown in the reader's language by :func:`problem_message`), and the other lines are posted. A file that
 cannot be read as a whole (empty, too large, not an invoice, unsafe or broken XML, not UTF-8, no header) is
 *rejected*: its :class:`ImportFile` records why, and nothing is posted from it.
+
+A Finvoice file of several invoices (:func:`read_finvoice`) is read invoice by invoice: an invoice that cannot be
+paid is refused on its own and the others are posted; every problem of such a file names its invoice
+(:class:`InvoiceProblem`).
 
 Idempotency and crash safety:
 
@@ -43,7 +48,8 @@ from avain.core import clock, faults
 from .formats import finvoice, references
 from .formats.errors import FileFormatError, FormatError
 from .formats.safexml import parse_untrusted
-from .models import ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
+from . import bulk, ledger
+from .models import Agreement, BudgetAccount, ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
 from .posting import PROBLEM_MESSAGES, InvoiceClaim, LineClaim, Problem, display_params, post_provider_invoices
 
 # The largest invoice file accepted, checked before anything is parsed. 20 MB holds a CSV of some 200 000 lines.
@@ -153,6 +159,9 @@ for _code in ("invalid_number", "invalid_amount", "invalid_date", "currency_mism
     IMPORT_MESSAGES[f"row_{_code}"] = IMPORT_MESSAGES[_code]
 
 UNKNOWN_LINE_PROBLEM = _("This row cannot be read: %(code)s")
+# Naming one invoice of a file of several: by its number, and always by where it stands in the file.
+INVOICE_IN_FILE = _("Invoice %(number)s (no. %(position)s in the file)")
+UNNAMED_INVOICE_IN_FILE = _("Invoice no. %(position)s in the file (its number cannot be read)")
 UNKNOWN_FILE_PROBLEM = _("The file cannot be read: %(code)s")
 
 # Parameters that are amounts of money, shown with the reader's decimal separator.
@@ -194,6 +203,20 @@ def _json_params(params: dict) -> dict:
     return stored
 
 
+@dataclass(frozen=True)
+class InvoiceProblem(Problem):
+    """A problem of one invoice in a Finvoice file of several: ``invoice`` is its number as the file writes it (None
+    when it cannot be read), ``position`` where it stands among the file's invoices (1 = the first). ``line`` is the
+    row within that invoice, or None for the invoice as a whole. Stored as ``"invoice"`` and ``"invoice_position"``
+    beside ``line``, ``code`` and ``params``; problems of single-invoice and CSV files never have them."""
+
+    invoice: str | None = None
+    position: int | None = None
+
+    def as_json(self) -> dict:
+        return {**super().as_json(), "invoice": self.invoice, "invoice_position": self.position}
+
+
 class FileRejected(Exception):
     """The file cannot be imported at all; ``problems`` say why (and, for a Finvoice file, what else was wrong)."""
 
@@ -211,6 +234,8 @@ class ReadFile:
     claims: list[InvoiceClaim]
     problems: list[Problem] = field(default_factory=list)
     lines_total: int = 0
+    # A Finvoice file of several invoices: (number, position in the file) of each claim, which is posted on its own.
+    invoices: list[tuple[str, int]] | None = None
 
 
 # --- The kind of file -----------------------------------------------------------------------------------------------
@@ -336,13 +361,16 @@ def _process(import_file: ImportFile, *, provider: Provider, by) -> None:
     else:
         if table is not None:
             read = read_csv_rows(table, table.rows, provider)
-        result = post_provider_invoices(
-            provider=provider,
-            claims=read.claims,
-            source=InvoiceSource.FINVOICE if table is None else InvoiceSource.CSV,
-            recorded_by=by,
-            import_file=import_file,
-        )
+        if read.invoices is not None:
+            result = _post_invoice_by_invoice(read, provider=provider, by=by, import_file=import_file)
+        else:
+            result = post_provider_invoices(
+                provider=provider,
+                claims=read.claims,
+                source=InvoiceSource.FINVOICE if table is None else InvoiceSource.CSV,
+                recorded_by=by,
+                import_file=import_file,
+            )
         problems, lines_total = read.problems, read.lines_total
     _record(
         import_file,
@@ -361,15 +389,25 @@ def posts_set_based() -> bool:
 
 
 def _record(import_file: ImportFile, status: str, problems: Iterable[Problem], *, lines_total: int, posted: int) -> None:
-    ordered = sorted(problems, key=lambda problem: -1 if problem.line is None else problem.line)
+    # In file order: the file's own problems first, then (in a file of several invoices) invoice by invoice, each
+    # invoice's own problems before its rows'.
+    ordered = sorted(
+        problems,
+        key=lambda problem: (getattr(problem, "position", None) or 0, -1 if problem.line is None else problem.line),
+    )
     import_file.status = status
     import_file.lines_total = lines_total
     import_file.lines_posted = posted
-    import_file.problems = [
-        {"line": problem.line, "code": problem.code, "params": _json_params(problem.params)} for problem in ordered
-    ]
+    import_file.problems = [_stored_problem(problem) for problem in ordered]
     import_file.processed_at = clock.now()
     import_file.save(update_fields=["status", "lines_total", "lines_posted", "problems", "processed_at"])
+
+
+def _stored_problem(problem: Problem) -> dict:
+    stored = {"line": problem.line, "code": problem.code, "params": _json_params(problem.params)}
+    if isinstance(problem, InvoiceProblem):
+        stored.update(invoice=problem.invoice, invoice_position=problem.position)
+    return stored
 
 
 # --- Finvoice ------------------------------------------------------------------------------------------------------
@@ -395,8 +433,21 @@ def _number_problems(line: int, values: Iterable[tuple[str, Decimal, Decimal]]) 
 
 
 def read_finvoice(data: bytes, provider: Provider) -> ReadFile:
-    """One Finvoice invoice as one claim. Raises :class:`FileRejected` when the invoice as a whole cannot be paid."""
-    result = finvoice.parse_finvoice(data)
+    """The invoices of a Finvoice file as claims.
+
+    A file of one invoice is one claim; it raises :class:`FileRejected` when the invoice as a whole cannot be paid.
+    A transmission file of several invoices is read invoice by invoice (:func:`_read_invoices`)."""
+    messages = finvoice.parse_finvoice_file(data)
+    if len(messages) > 1:
+        return _read_invoices(messages, provider)
+    claim, problems, rows_read = _read_invoice(messages[0].result, messages[0].document, provider)
+    return ReadFile(claims=[claim] if claim is not None else [], problems=problems, lines_total=rows_read)
+
+
+def _read_invoice(result: finvoice.FinvoiceResult, data: bytes, provider: Provider):
+    """One Finvoice invoice as (claim or None when no row can be posted, the rows' problems, rows read). Raises
+    :class:`FileRejected` when the invoice as a whole cannot be paid. ``data`` is its message (for the invoice's
+    delivery date, read only when a row needs it)."""
     row_problems = [_format_problem(error) for error in result.errors if error.row is not None]
     if result.invoice is None:
         file_problems = [_format_problem(error) for error in result.errors if error.row is None]
@@ -449,19 +500,123 @@ def read_finvoice(data: bytes, provider: Provider) -> ReadFile:
                 description=description[:MAX_DESCRIPTION_LENGTH],
             )
         )
-    claims = []
+    claim = None
     if lines:
-        claims.append(
-            InvoiceClaim(
-                invoice_number=invoice.invoice_number,
-                invoice_date=invoice.invoice_date,
-                due_date=invoice.due_date,
-                payee_iban=invoice.seller_iban,
-                lines=tuple(lines),
-                reference=invoice.reference or "",
-            )
+        claim = InvoiceClaim(
+            invoice_number=invoice.invoice_number,
+            invoice_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            payee_iban=invoice.seller_iban,
+            lines=tuple(lines),
+            reference=invoice.reference or "",
         )
-    return ReadFile(claims=claims, problems=problems, lines_total=result.rows_read)
+    return claim, problems, result.rows_read
+
+
+def _read_invoices(messages: tuple[finvoice.FinvoiceMessage, ...], provider: Provider) -> ReadFile:
+    """A transmission file of several invoices, invoice by invoice.
+
+    Each invoice is read and checked as a file of one would be, but an invoice that cannot be paid (not readable,
+    not Finvoice 3.0, from another seller, a fault in its own details) is refused on its own with its reasons, and
+    the others are read on. An invoice number already used by an earlier invoice of the file refuses the later one
+    (``repeated_in_file``). Every problem names its invoice (:class:`InvoiceProblem`).
+
+    The whole file is rejected (:class:`FileRejected`) when any part of it declares a DTD or entities
+    (``xml_unsafe``): such a file is not what billing software writes, so none of it is trusted; and when no invoice
+    in it can be paid at all."""
+    lines_total = sum(message.result.rows_read for message in messages)
+    unsafe = [
+        _in_invoice(_format_problem(error), message)
+        for message in messages
+        for error in message.result.errors
+        if error.code == "xml_unsafe"
+    ]
+    if unsafe:
+        raise FileRejected(unsafe, lines_total)
+
+    claims: list[InvoiceClaim] = []
+    invoices: list[tuple[str, int]] = []
+    problems: list[Problem] = []
+    numbers_seen: set[str] = set()
+    payable = False
+    for message in messages:
+        number = message.result.invoice_number
+        if number is not None and number in numbers_seen:
+            problems.append(_in_invoice(Problem(None, "repeated_in_file", {"number": _echo(number)}), message))
+            continue
+        if number is not None:
+            numbers_seen.add(number)
+        try:
+            claim, own, _rows = _read_invoice(message.result, message.document, provider)
+        except FileRejected as refused:
+            problems.extend(_in_invoice(problem, message) for problem in refused.problems)
+            continue
+        payable = True
+        problems.extend(_in_invoice(problem, message) for problem in own)
+        if claim is not None:
+            claims.append(claim)
+            invoices.append((claim.invoice_number, message.position))
+    if not payable:
+        raise FileRejected(problems, lines_total)
+    return ReadFile(claims=claims, problems=problems, lines_total=lines_total, invoices=invoices)
+
+
+def _in_invoice(problem: Problem, message: finvoice.FinvoiceMessage) -> InvoiceProblem:
+    number = message.result.invoice_number
+    return InvoiceProblem(
+        problem.line, problem.code, problem.params, invoice=_echo(number) if number else None, position=message.position
+    )
+
+
+class _PostedInvoices:
+    """What posting a file of several invoices, one by one, came to (read like a :class:`PostingResult`)."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self.lines_posted = 0
+
+
+def _post_invoice_by_invoice(read: ReadFile, *, provider: Provider, by, import_file: ImportFile) -> _PostedInvoices:
+    """Post a file of several invoices one invoice at a time, so each invoice's lines keep their own row numbers and
+    each problem names its invoice; all inside the caller's one transaction. The accounts, agreements and
+    sub-accounts that any of the invoices may touch are locked first, all at once and in id order, as
+    :func:`~avain.accounts.posting.post_provider_invoices` locks them, so that taking them invoice by invoice can
+    never deadlock with another writer."""
+    _lock_for_posting(provider, read.claims)
+    posted = _PostedInvoices()
+    for claim, (number, position) in zip(read.claims, read.invoices, strict=True):
+        result = post_provider_invoices(
+            provider=provider, claims=[claim], source=InvoiceSource.FINVOICE, recorded_by=by, import_file=import_file
+        )
+        posted.problems.extend(
+            InvoiceProblem(problem.line, problem.code, problem.params, invoice=_echo(number), position=position)
+            for problem in result.problems
+        )
+        posted.lines_posted += result.lines_posted
+    return posted
+
+
+def _lock_for_posting(provider: Provider, claims: list[InvoiceClaim]) -> None:
+    numbers = {line.agreement_number.strip() for claim in claims for line in claim.lines}
+    if len(claims) < 2 or not numbers:
+        return
+    found = list(
+        Agreement.objects.filter(bulk.any_of("number", numbers), organiser_id=provider.organiser_id, provider=provider)
+        .values_list("pk", "account_id")
+    )
+    list(
+        BudgetAccount.objects.select_for_update()
+        .filter(bulk.any_of("pk", {account_id for _, account_id in found}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sub_accounts = (
+        Agreement.objects.select_for_update()
+        .filter(bulk.any_of("pk", [pk for pk, _ in found]))
+        .order_by("pk")
+        .values_list("sub_account_id", flat=True)
+    )
+    ledger.lock_sub_accounts(list(sub_accounts))
 
 
 _NotRead = object()
@@ -845,9 +1000,29 @@ def invoices_of_import(import_file: ImportFile):
     return Invoice.objects.filter(organiser_id=import_file.organiser_id, import_file=import_file).order_by("pk")
 
 
+def invoice_label(problem: dict) -> str | None:
+    """Which invoice of a file of several a stored problem is about, in the active language ("Invoice 2026-101
+    (no. 2 in the file)"); None for a problem of a single-invoice or CSV file."""
+    position = problem.get("invoice_position")
+    if position is None:
+        return None
+    number = problem.get("invoice")
+    if number:
+        return str(INVOICE_IN_FILE) % {"number": number, "position": position}
+    return str(UNNAMED_INVOICE_IN_FILE) % {"position": position}
+
+
+def problem_text(problem: dict) -> str:
+    """The message with the invoice it is about in front, when it is about one invoice of a file of several."""
+    label = invoice_label(problem)
+    message = problem_message(problem)
+    return message if label is None else f"{label}: {message}"
+
+
 def file_problems(import_file: ImportFile) -> list[str]:
-    """The messages about the file as a whole, in the active language."""
-    return [problem_message(problem) for problem in import_file.problems if problem.get("line") is None]
+    """The messages about the file, or (in a file of several invoices) one invoice, as a whole, in the active
+    language; a message about one invoice names it."""
+    return [problem_text(problem) for problem in import_file.problems if problem.get("line") is None]
 
 
 def line_problems(import_file: ImportFile) -> list[dict]:
@@ -856,9 +1031,57 @@ def line_problems(import_file: ImportFile) -> list[dict]:
 
 
 def describe(problems: Iterable[dict]) -> list[tuple[int | None, str]]:
-    """(line, message) for each problem, in the active language."""
-    return [(problem.get("line"), problem_message(problem)) for problem in problems]
+    """(line, message) for each problem, in the active language; a message about one invoice of a file of several
+    names it."""
+    return [(problem.get("line"), problem_text(problem)) for problem in problems]
 
 
 def failed_line_count(import_file: ImportFile) -> int:
-    return len({problem["line"] for problem in import_file.problems if problem.get("line") is not None})
+    return len(
+        {
+            (problem.get("invoice_position"), problem["line"])
+            for problem in import_file.problems
+            if problem.get("line") is not None
+        }
+    )
+
+
+def names_invoices(import_file: ImportFile) -> bool:
+    """Whether the file held several invoices, so that its problems name them."""
+    return any(problem.get("invoice_position") is not None for problem in import_file.problems)
+
+
+def refused_invoice_count(import_file: ImportFile) -> int:
+    """How many invoices of a file of several were refused as a whole."""
+    return len(
+        {
+            problem["invoice_position"]
+            for problem in import_file.problems
+            if problem.get("line") is None and problem.get("invoice_position") is not None
+        }
+    )
+
+
+def whole_file_problems(import_file: ImportFile) -> list[str]:
+    """The messages about the file as a whole (not about one of its invoices), in the active language."""
+    return [
+        problem_message(problem)
+        for problem in import_file.problems
+        if problem.get("line") is None and problem.get("invoice_position") is None
+    ]
+
+
+def listed_problems(import_file: ImportFile) -> list[dict]:
+    """The problems the result page lists in its table: each failed line, and each invoice of a file of several
+    refused as a whole, in file order (turn them into rows with :func:`describe_listed`)."""
+    return [
+        problem
+        for problem in import_file.problems
+        if problem.get("line") is not None or problem.get("invoice_position") is not None
+    ]
+
+
+def describe_listed(problems: Iterable[dict]) -> list[tuple[str | None, int | None, str]]:
+    """(invoice, line, message) for each problem, in the active language: ``invoice`` names the invoice of a file
+    of several (else None), ``line`` is None for a problem of the invoice as a whole."""
+    return [(invoice_label(problem), problem.get("line"), problem_message(problem)) for problem in problems]

@@ -1,4 +1,5 @@
-"""Finvoice 3.0 invoices: reading one safely into an :class:`InvoiceMessage`, and writing one.
+"""Finvoice 3.0 invoices: reading one safely into an :class:`InvoiceMessage`, reading a file of several, and writing
+one.
 
 :func:`parse_finvoice` never raises for a bad invoice. It returns a :class:`FinvoiceResult`: the invoice with the rows
 that are right, and every problem found, each with a ``code``, the 1-based row number (None for the invoice as a
@@ -20,11 +21,16 @@ What is checked:
 * Each row has a unit price (``row_missing_price``), a quantity (``row_missing_quantity``), a row amount
   (``row_missing_amount``); quantity × unit price agrees with the VAT-excluded amount to the cent
   (``row_amount_mismatch``); start date not after end date. When every row is right, the rows add up to the total.
+
+A file of several invoices (billing software's and the banks' e-invoice *transmission file*: message after message,
+each a SOAP envelope followed by its ``Finvoice`` element, concatenated, so the file as a whole is not one XML
+document) is read by :func:`parse_finvoice_file`: each message on its own, as :func:`parse_finvoice` reads one.
 """
 
 import copy
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -36,7 +42,13 @@ from stdnum.fi import alv, ytunnus
 
 from avain.accounts.formats import references
 from avain.accounts.formats.errors import BuildError, FileFormatError, FormatError
-from avain.accounts.formats.safexml import describe_schema_error, localname, parse_untrusted, schema_errors
+from avain.accounts.formats.safexml import (
+    MAX_XML_BYTES,
+    describe_schema_error,
+    localname,
+    parse_untrusted,
+    schema_errors,
+)
 from avain.core.money import CENT, money_sum, round_money
 
 SCHEMA = "Finvoice3.0.xsd"
@@ -49,6 +61,11 @@ _OVT = re.compile(r"^0037([0-9]{8})[0-9A-Za-z]{0,5}$")  # an e-invoice address (
 _YTUNNUS_LIKE = re.compile(r"^[0-9]{6,7}-[0-9]$")
 _FRAME_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?Envelope\s*>")
 _FINVOICE_START = re.compile(rb"<Finvoice[\s>/]")
+_FINVOICE_END = re.compile(rb"</Finvoice\s*>")
+# Where a message of a transmission file may begin: its XML declaration or its envelope's start tag.
+_FRAME_START = re.compile(rb"<\?xml[\s?]|<(?:[A-Za-z_][\w.-]*:)?Envelope[\s>/]")
+_DECLARATION = re.compile(rb"<\?xml[\s?][^>]*\?>")
+_WHITE_SPACE = b" \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,9 @@ class FinvoiceResult:
     invoice: InvoiceMessage | None
     errors: tuple[FormatError, ...] = field(default=())
     rows_read: int = 0  # how many InvoiceRow elements the file had
+    # InvoiceNumber as written, also when the invoice cannot be paid (None when the message could not be read or has
+    # none): it names the invoice to its sender.
+    invoice_number: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,6 +193,94 @@ def _without_transmission_frame(data: bytes) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class FinvoiceMessage:
+    """One message of a Finvoice file: where it stands (1 = the first), what :func:`parse_finvoice` made of it, and
+    its Finvoice document without the transmission frame (for reading more of it)."""
+
+    position: int
+    result: FinvoiceResult
+    document: bytes
+
+
+def parse_finvoice_file(data: bytes) -> tuple[FinvoiceMessage, ...]:
+    """Every Finvoice message of a file, in file order.
+
+    A file that is one XML document (one invoice, with or without its transmission frame), or that is not a
+    transmission file of several messages, is one message read by :func:`parse_finvoice` exactly as before,
+    ``document`` being the whole file. A transmission file (two or more ``Finvoice`` elements, one after another, so
+    the whole is not one document) is cut into its messages and each is read on its own: one that cannot be read
+    never stops the others. Each message's envelope is read as safe XML too, so a DTD or an entity anywhere in the
+    file is reported (``xml_unsafe``) for the message it is in; what to do with the file then is the caller's call.
+    A message's Finvoice document without an XML declaration of its own is read with the declaration before it
+    (its envelope's, or the file's), which names the file's encoding."""
+    data = bytes(data)
+    single = parse_finvoice(data)
+    if single.invoice is not None or len(single.errors) != 1 or single.errors[0].code not in ("not_xml", "xml_unsafe"):
+        return (FinvoiceMessage(1, single, data),)
+    parts = _transmission_messages(data)
+    if parts is None:
+        return (FinvoiceMessage(1, single, data),)
+    return tuple(
+        FinvoiceMessage(position, _parse_message(frame, document), document)
+        for position, (frame, document) in enumerate(parts, start=1)
+    )
+
+
+def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | None:
+    """The messages of a transmission file as (frame, Finvoice document), or None when the file has fewer than two
+    ``Finvoice`` start tags. Each message runs from the end of the one before (its ``</Finvoice>``) to its own end;
+    a message cut short (no ``</Finvoice>`` before the next one) ends where the next message's declaration or
+    envelope begins, so only it is lost. Within a message, everything up to the last envelope end tag before its
+    ``Finvoice`` start tag is its frame."""
+    starts = [match.start() for match in _FINVOICE_START.finditer(data)]
+    if len(starts) < 2 or len(data) > MAX_XML_BYTES:
+        return None
+    bounds = [0]
+    for start, following in zip(starts, starts[1:]):
+        end = None
+        for end in _FINVOICE_END.finditer(data, start, following):
+            pass
+        if end is not None:
+            bounds.append(end.end())
+        else:
+            frame = _FRAME_START.search(data, start + 1, following)
+            bounds.append(frame.start() if frame else following)
+    bounds.append(len(data))
+    head = _DECLARATION.match(data.removeprefix(b"\xef\xbb\xbf").lstrip(_WHITE_SPACE))
+    file_declaration = head.group() if head else None
+
+    messages = []
+    for position, start in enumerate(starts):
+        begin, end = bounds[position], bounds[position + 1]
+        frame_end = None
+        for frame_end in _FRAME_END.finditer(data, begin, start):
+            pass
+        cut = frame_end.end() if frame_end is not None else begin
+        frame = data[begin:cut].strip(_WHITE_SPACE) if frame_end is not None else None
+        document = data[cut:end].strip(_WHITE_SPACE)
+        if not document.startswith(b"<?xml"):
+            declaration = None
+            for declaration in _DECLARATION.finditer(data, begin, cut):
+                pass
+            declaration = declaration.group() if declaration is not None else file_declaration
+            if declaration is not None:
+                document = declaration + b"\n" + document
+        messages.append((frame, document))
+    return messages
+
+
+def _parse_message(frame: bytes | None, document: bytes) -> FinvoiceResult:
+    """One message of a transmission file: its frame must be safe, readable XML; its document is read by
+    :func:`parse_finvoice`."""
+    if frame is not None:
+        try:
+            parse_untrusted(frame, what="a Finvoice transmission frame")
+        except FileFormatError as error:
+            return FinvoiceResult(None, (error.error,))
+    return parse_finvoice(document)
+
+
 class _Reader:
     def __init__(self, root: etree._Element):
         self.root = root
@@ -218,7 +326,9 @@ class _Reader:
         invoice = None
         if header is not None and not invoice_errors:
             invoice = InvoiceMessage(rows=tuple(good_rows), **header)
-        return FinvoiceResult(invoice, tuple(invoice_errors + row_errors), rows_read=len(self.rows))
+        number = _text(self.root.find("InvoiceDetails/InvoiceNumber"))
+        return FinvoiceResult(invoice, tuple(invoice_errors + row_errors), rows_read=len(self.rows),
+                              invoice_number=number)
 
     def _schema_errors(self):
         """Schema errors split by the row they are in; decimal points are read as the standard's commas."""
@@ -565,6 +675,48 @@ def build_finvoice(invoice: InvoiceMessage) -> bytes:
     if result.errors:
         raise BuildError(list(result.errors))
     return data
+
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+EBXML = "http://www.oasis-open.org/committees/ebxml-msg/schema/msg-header-2_0.xsd"
+
+
+def build_finvoice_file(invoices: Sequence[InvoiceMessage]) -> bytes:
+    """A transmission file (UTF-8) of ``invoices``, as billing software sends several at once: for each, a SOAP
+    envelope (:func:`build_transmission_frame`) followed by its Finvoice 3.0 message (:func:`build_finvoice`), one
+    after another. Raises :class:`BuildError` with the problems of every invoice that cannot be written."""
+    parts: list[bytes] = []
+    errors: list[FormatError] = []
+    for invoice in invoices:
+        try:
+            document = build_finvoice(invoice)
+        except BuildError as error:
+            errors.extend(error.errors)
+            continue
+        parts.append(build_transmission_frame(invoice.invoice_number, invoice.seller_business_id) + document)
+    if errors:
+        raise BuildError(errors)
+    return b"".join(parts)
+
+
+def build_transmission_frame(message_id: str, seller_business_id: str) -> bytes:
+    """The SOAP envelope (with an ebXML message header) that goes in front of one Finvoice message: from the seller's
+    e-invoice address (``0037`` + business ID), naming the message ``message_id``."""
+    envelope = etree.Element(etree.QName(SOAP_ENV, "Envelope"), nsmap={"SOAP-ENV": SOAP_ENV, "eb": EBXML})
+    header = _sub(
+        _sub(envelope, etree.QName(SOAP_ENV, "Header")),
+        etree.QName(EBXML, "MessageHeader"),
+        **{etree.QName(SOAP_ENV, "mustUnderstand").text: "1", etree.QName(EBXML, "version").text: "2.0"},
+    )
+    sender = _sub(header, etree.QName(EBXML, "From"))
+    _sub(sender, etree.QName(EBXML, "PartyId"), "0037" + ytunnus.compact(seller_business_id))
+    _sub(sender, etree.QName(EBXML, "Role"), "Sender")
+    _sub(header, etree.QName(EBXML, "Service"), "Routing")
+    _sub(header, etree.QName(EBXML, "Action"), "ProcessInvoice")
+    _sub(_sub(header, etree.QName(EBXML, "MessageData")), etree.QName(EBXML, "MessageId"), message_id)
+    manifest = _sub(_sub(envelope, etree.QName(SOAP_ENV, "Body")), etree.QName(EBXML, "Manifest"))
+    _sub(manifest, etree.QName(EBXML, "Reference"), **{etree.QName(EBXML, "id").text: "Finvoice"})
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _build(invoice: InvoiceMessage) -> bytes:

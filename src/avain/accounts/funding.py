@@ -450,11 +450,15 @@ def apply_plan_change(*, case, by) -> list[SubAccount]:
         new_of_old = {predecessor[sub.plan_line_id].pk: sub for sub in new_subs if sub.plan_line_id in predecessor}
         now = clock.now()
         postings = []
-        moved_agreements = []
+        moved_agreements, ended_agreements = [], []
         for agreement in agreements:
             target = new_of_old.get(agreement.sub_account_id)
             if target is None:
-                continue  # on a removed line: nothing left in it (checked above), it stays where it was used
+                # On a removed line, used up (checked above): it ends with its line, so nothing more is invoiced
+                # under it and money coming back to it later is not committed to it again.
+                agreement.status, agreement.ended_by, agreement.ended_at = AgreementStatus.ENDED, by, now
+                ended_agreements.append(agreement)
+                continue
             if agreement.remaining > 0:
                 postings.append(
                     ledger.Posting(subs[agreement.sub_account_id], EntryKind.RELEASE, -agreement.remaining, agreement_id=agreement.pk)
@@ -473,6 +477,7 @@ def apply_plan_change(*, case, by) -> list[SubAccount]:
                 )
         ledger.post(postings, by=by, at=now)
         Agreement.objects.bulk_update(moved_agreements, ["sub_account"])
+        Agreement.objects.bulk_update(ended_agreements, ["status", "ended_by", "ended_at"])
         SubAccount.objects.filter(pk__in=[sub.pk for sub in old]).update(is_open=False)
     return new_subs
 

@@ -15,7 +15,7 @@ from avain.accounts import ledger, selectors
 from avain.accounts.agreements import end_agreement
 from avain.accounts.funding import close_account, release_due_instalments
 from avain.accounts.invoices import reject_invoice
-from avain.accounts.models import Agreement, EntryKind, FundingRule, InvoiceSource, LedgerEntry, SubAccount
+from avain.accounts.models import Agreement, AgreementStatus, EntryKind, FundingRule, InvoiceSource, LedgerEntry, SubAccount
 from avain.accounts.posting import post_provider_invoices
 from avain.core.clock import frozen_at
 from avain.core.money import ZERO, money_sum
@@ -411,6 +411,26 @@ def test_rejected_after_its_line_was_removed_the_money_is_released():
     assert buckets(subs_of(account, open_=True)[ASSISTANT]) == (D("2700.00"), D("2700.00"), ZERO, ZERO)
     assert period_total(account) == D("2700.00")
     assert LedgerEntry.objects.get(invoice=invoice, kind=EntryKind.ADJUSTMENT).amount == D("-100.00")
+    assert ledger.verify() == []
+
+
+def test_a_used_up_agreement_on_a_removed_line_ends_with_the_line_and_a_later_rejection_releases_its_money():
+    case, account = opened()
+    old = decided_lines(case)
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, line=1, unit_price="50.00", quantity="2")
+        invoice = invoice_of(agreement, "2")  # 100 on hobbies, the agreement used up but still in force
+        approve_change(case, [(ASSISTANT, "2700.00", old[ASSISTANT])])
+        agreement.refresh_from_db()
+        assert agreement.status == AgreementStatus.ENDED and agreement.ended_by is not None  # by the approver
+        assert agreement.ended_at == IN_FEBRUARY
+        reject_invoice(invoice=invoice, by=case.worker, reason="Väärä asiakas.")
+    closed = subs_of(account, open_=False)
+    # Nothing is committed again to an agreement on a line the plan no longer has: the 100 is released.
+    assert buckets(closed[HOBBIES]) == (D("1000.00"), ZERO, ZERO, ZERO) and left(closed[HOBBIES]) == ZERO
+    assert period_total(account) == D("2700.00")
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.used_amount) == (AgreementStatus.ENDED, ZERO)
     assert ledger.verify() == []
 
 

@@ -29,6 +29,7 @@ from .models import (
     BudgetAccount,
     EntryKind,
     FundingRule,
+    OverspendPermission,
     Instalment,
     SubAccount,
 )
@@ -207,6 +208,14 @@ def allow_overspend(*, sub_account: SubAccount, amount, reason: str = "", by) ->
         sub.overspend_by = by
         sub.overspend_at = clock.now()
         sub.save(update_fields=["overspend_allowed", "overspend_reason", "overspend_by", "overspend_at"])
+        OverspendPermission.objects.create(
+            organiser_id=sub.organiser_id,
+            sub_account=sub,
+            amount=amount,
+            reason=sub.overspend_reason,
+            given_by=by,
+            given_at=sub.overspend_at,
+        )
     return sub
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from avain.people.models import Client
 
-from .models import AccountStatus, BudgetAccount, FundingRule, SubAccount
+from .models import AccountStatus, BudgetAccount, FundingRule, OverspendPermission, SubAccount
 
 FIGURES = ("planned", "granted", "spent", "paid", "unpaid", "released")
 
@@ -17,6 +17,16 @@ def open_lines(account: BudgetAccount):
     if account.status != AccountStatus.OPEN:
         return SubAccount.objects.none()
     return SubAccount.objects.filter(organiser_id=account.organiser_id, account=account, is_open=True).order_by("pk")
+
+
+def overspend_permissions(account: BudgetAccount):
+    """Every overspend permission given or taken away on the account's lines, the newest first, with the line and
+    who gave it."""
+    return (
+        OverspendPermission.objects.filter(organiser_id=account.organiser_id, sub_account__account=account)
+        .select_related("sub_account", "given_by")
+        .order_by("-given_at", "-id")
+    )
 
 
 def flexible_lines(account: BudgetAccount):

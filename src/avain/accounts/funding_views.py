@@ -170,6 +170,7 @@ def case_overspend(request, case_id: int):
             "client": case.client,
             "account": account,
             "lines": list(lines),
+            "permissions": list(selectors.overspend_permissions(account)),
             "overspend_form": overspend_form,
             "flexible_form": flexible_form,
         },

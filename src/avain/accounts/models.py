@@ -141,6 +141,29 @@ class SubAccount(models.Model):
         return self.granted - self.committed - self.spent
 
 
+class OverspendPermission(models.Model):
+    """Each permission a worker gave a line to go over its money, or took away (``amount`` 0), as given: the line
+    keeps only the one in force (``SubAccount.overspend_allowed``, which the database's check honours), this keeps
+    them all, for finance and audit. Written only by ``funding.allow_overspend``, never changed."""
+
+    organiser = models.ForeignKey(Organiser, on_delete=models.PROTECT)
+    sub_account = models.ForeignKey(SubAccount, on_delete=models.PROTECT, related_name="overspend_permissions")
+    amount = MoneyField()
+    reason = models.TextField(blank=True)
+    given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["given_at", "id"]
+        indexes = [models.Index(fields=["sub_account", "given_at"], name="overspend_by_line_and_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="overspend_permission_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount=0) | ~Q(reason=""), name="overspend_permission_has_reason"
+            ),
+        ]
+
+
 class AgreementStatus(models.TextChoices):
     ACTIVE = "active", _("in force")
     ENDED = "ended", _("ended")

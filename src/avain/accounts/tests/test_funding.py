@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from avain.accounts import ledger
+from avain.accounts import funding_selectors, ledger
 from avain.accounts.funding import (
     allow_overspend,
     close_account,
@@ -29,6 +29,7 @@ from avain.accounts.models import (
     InvoiceSource,
     InvoiceStatus,
     LedgerEntry,
+    OverspendPermission,
     SubAccount,
 )
 from avain.accounts.posting import post_provider_invoices
@@ -37,6 +38,7 @@ from avain.core.clock import frozen_at
 from avain.core.money import ZERO
 from avain.core.periods import Period
 from avain.followup.services import close_ended_periods, record_outcome, schedule_series
+from avain.organisations.models import Role
 from avain.planning.models import CaseStatus
 from avain.planning.services import close_case
 from avain.testing import (
@@ -46,6 +48,7 @@ from avain.testing import (
     invoice_claim,
     make_agreement,
     make_organiser,
+    make_staff,
     refused,
 )
 
@@ -297,6 +300,60 @@ def test_zero_takes_the_overspend_permission_away():
     allow_overspend(sub_account=sub, amount=D("0"), by=case.worker)
     sub = SubAccount.objects.get(pk=sub.pk)
     assert (sub.overspend_allowed, sub.overspend_reason) == (ZERO, "")
+
+
+def test_every_overspend_permission_is_kept_as_given_and_a_refused_one_is_not():
+    case, account = opened()
+    first, second = subs(account)[:2]
+    with frozen_at(dt.datetime(2025, 2, 3, 9, 0, tzinfo=dt.UTC)):
+        allow_overspend(sub_account=first, amount=D("20.00"), reason="Lisätarve", by=case.worker)
+    other_worker = make_staff(case.organiser, Role.SOCIAL_WORKER)
+    with frozen_at(dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)):
+        allow_overspend(sub_account=first, amount=D("35.00"), reason="Kuljetukset", by=other_worker)
+        allow_overspend(sub_account=second, amount=D("10.00"), reason="Välineet", by=case.worker)
+    with frozen_at(dt.datetime(2025, 4, 1, 9, 0, tzinfo=dt.UTC)):
+        allow_overspend(sub_account=first, amount=D("0"), by=case.worker)
+        refused("no_reason", allow_overspend, sub_account=second, amount=D("5.00"), reason="", by=case.worker)
+    kept = [
+        (p.sub_account_id, p.amount, p.reason, p.given_by_id, p.given_at.month)
+        for p in funding_selectors.overspend_permissions(account)
+    ]
+    assert kept == [
+        (first.pk, ZERO, "", case.worker.pk, 4),
+        (second.pk, D("10.00"), "Välineet", case.worker.pk, 3),
+        (first.pk, D("35.00"), "Kuljetukset", other_worker.pk, 3),
+        (first.pk, D("20.00"), "Lisätarve", case.worker.pk, 2),
+    ]
+    # The line holds the newest one, which the database's check honours.
+    assert SubAccount.objects.get(pk=second.pk).overspend_allowed == D("10.00")
+
+
+def test_the_permission_in_force_before_the_history_was_kept_is_filled_in():
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    fill = importlib.import_module("avain.accounts.migrations.0009_overspend_permissions").permissions_in_force
+    case, account = opened()
+    first, second = subs(account)[:2]
+    with frozen_at(IN_FEBRUARY):
+        allow_overspend(sub_account=first, amount=D("20.00"), reason="Lisätarve", by=case.worker)
+    OverspendPermission.objects.all().delete()
+
+    fill(django_apps, None)
+
+    kept = [(p.sub_account_id, p.amount, p.reason, p.given_by_id, p.given_at) for p in OverspendPermission.objects.all()]
+    assert kept == [(first.pk, D("20.00"), "Lisätarve", case.worker.pk, IN_FEBRUARY)]  # none for a line never given one
+
+
+def test_the_database_keeps_a_permission_with_its_reason_and_never_negative():
+    case, account = opened()
+    sub = subs(account)[0]
+    common = {"organiser_id": sub.organiser_id, "sub_account": sub, "given_by": case.worker, "given_at": OPENED}
+    for amount, reason in ((D("10.00"), ""), (D("-1.00"), "x")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OverspendPermission.objects.create(amount=amount, reason=reason, **common)
+    OverspendPermission.objects.create(amount=ZERO, reason="", **common)  # taking a permission away needs no reason
 
 
 # --- Closing --------------------------------------------------------------------------------------------------------

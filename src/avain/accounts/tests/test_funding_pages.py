@@ -97,6 +97,10 @@ def test_the_worker_moves_money_and_sets_the_permissions_of_a_line(client, flexi
     assert response.status_code == 302
     first, second = lines(account)
     assert (first.granted, first.overspend_allowed, second.flexible) == (D("1790.00"), D("25.00"), False)
+    page = client.get(url, **EN).content.decode()
+    history = page[page.index('data-testid="overspend-permissions"'):]
+    assert "Lisäkäynnit" in history and "25.00" in history
+    assert (case.worker.get_full_name() or case.worker.username) in history
 
 
 def test_only_the_social_worker_changes_the_permissions_of_a_line(client, flexible):

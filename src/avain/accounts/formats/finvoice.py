@@ -178,6 +178,7 @@ def parse_finvoice(data: bytes) -> FinvoiceResult:
                     params={"version": version},
                 ),
             ),
+            invoice_number=_text(root.find("InvoiceDetails/InvoiceNumber")),
         )
     return _Reader(root).read()
 

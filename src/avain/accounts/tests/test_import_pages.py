@@ -3,12 +3,14 @@ files sent, the example CSV; each provider sees only its own files."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow, build_finvoice_file
 from avain.accounts.imports import MAX_FILE_BYTES, example_csv
 from avain.accounts.models import ImportFile, ImportStatus, Invoice
 from avain.core.clock import frozen_at
@@ -163,3 +165,70 @@ def test_a_provider_sees_only_its_own_files_and_others_get_no_provider_pages(cli
 
     client.logout()
     assert get(client, detail).status_code == 302  # to the sign-in page
+
+
+def several_invoices(agreement, *, other_seller: str) -> bytes:
+    """A transmission file of three invoices: F-1 right, F-2 from another seller, F-3 with a row above the agreed
+    price (its row 2)."""
+    provider = agreement.provider
+
+    def invoice(number, prices, business_id=None):
+        rows = tuple(
+            InvoiceRow(n, unit_price=Decimal(price), quantity=Decimal(1), amount=Decimal(price),
+                       delivery_date=dt.date(2025, 3, 3), buyer_reference=agreement.number)
+            for n, price in enumerate(prices, start=1)
+        )
+        return InvoiceMessage(
+            seller_business_id=business_id or provider.business_id, seller_name=provider.name,
+            seller_iban=provider.iban, buyer_name="Hyvinvointialue", invoice_number=number,
+            invoice_date=dt.date(2025, 3, 28), due_date=dt.date(2025, 4, 11),
+            total=sum((row.amount for row in rows), Decimal("0.00")), rows=rows,
+        )
+
+    return build_finvoice_file([
+        invoice("F-1", ["40.00"]),
+        invoice("F-2", ["40.00"], business_id=other_seller),
+        invoice("F-3", ["40.00", "45.00"]),
+    ])
+
+
+def test_the_result_of_a_file_of_several_invoices_names_the_invoice_of_each_problem(client, agreement):
+    signed_in(client, agreement.provider)
+    other = make_provider(agreement.organiser)
+
+    response = upload(client, several_invoices(agreement, other_seller=other.business_id), "batch.xml")
+
+    import_file = ImportFile.objects.get()
+    assert (import_file.status, import_file.lines_total, import_file.lines_posted) == (ImportStatus.PROCESSED, 4, 2)
+    page = text(get(client, response["Location"]))
+    assert "Lines recorded</span><span class=\"value\">2<" in page
+    assert "Lines failed</span><span class=\"value\">1<" in page
+    assert "Invoices not accepted</span><span class=\"value\">1<" in page
+    assert "<caption>Invoices and lines that failed</caption>" in page
+    assert (
+        "<td>Invoice F-2 (no. 2 in the file)</td><td class=\"num\">whole invoice</td>"
+        f"<td>The invoice is from business ID {other.business_id}, but you send invoices for "
+        f"{agreement.provider.business_id}. Send only your own invoices.</td>"
+    ) in page
+    assert (
+        "<td>Invoice F-3 (no. 3 in the file)</td><td class=\"num\">2</td>"
+        "<td>The price 45.00 € is more than the agreed 40.00 € per unit.</td>"
+    ) in page
+    assert sorted(Invoice.objects.values_list("invoice_number", flat=True)) == ["F-1", "F-3"]
+
+
+def test_a_rejected_file_of_several_invoices_names_the_message_at_fault(client, agreement):
+    signed_in(client, agreement.provider)
+    data = several_invoices(agreement, other_seller=agreement.provider.business_id)
+    second = data.index(b"<SOAP-ENV:Envelope", data.index(b"</Finvoice>"))
+    hostile = data[:second] + b'<!DOCTYPE x [<!ENTITY a "b">]>\n' + data[second:]
+
+    response = upload(client, hostile, "batch.xml")
+
+    page = text(get(client, response["Location"]))
+    assert "The file was not accepted. Nothing in it was recorded." in page
+    assert (
+        "<td>Invoice no. 2 in the file (its number cannot be read)</td><td class=\"num\">whole invoice</td>"
+        "<td>The file declares a DTD or entities." in page
+    )
+    assert not Invoice.objects.exists()

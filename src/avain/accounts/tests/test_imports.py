@@ -10,12 +10,21 @@ from django.utils import translation
 from lxml import etree
 
 from avain.accounts import ledger
-from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow, build_finvoice
+from avain.accounts.formats.finvoice import (
+    InvoiceMessage,
+    InvoiceRow,
+    build_finvoice,
+    build_finvoice_file,
+    build_transmission_frame,
+)
 from avain.accounts.imports import (
     IMPORT_MESSAGES,
     MAX_FILE_BYTES,
+    describe,
     example_csv,
+    file_problems,
     import_invoice_file,
+    line_problems,
     problem_message,
     process_import_file,
     read_csv,
@@ -67,6 +76,13 @@ def world():
 def finvoice_file(provider, rows, *, number="F-100", buyer_reference=None, business_id=None) -> bytes:
     """A Finvoice invoice from ``provider``; each row is (agreement number or None, service date or None,
     quantity, unit price)."""
+    return build_finvoice(
+        finvoice_invoice(provider, rows, number=number, buyer_reference=buyer_reference, business_id=business_id)
+    )
+
+
+def finvoice_invoice(provider, rows, *, number="F-100", buyer_reference=None, business_id=None) -> InvoiceMessage:
+    """The invoice :func:`finvoice_file` writes."""
     invoice_rows = tuple(
         InvoiceRow(
             n,
@@ -79,19 +95,17 @@ def finvoice_file(provider, rows, *, number="F-100", buyer_reference=None, busin
         )
         for n, (agreement, date, quantity, price) in enumerate(rows, start=1)
     )
-    return build_finvoice(
-        InvoiceMessage(
-            seller_business_id=business_id or provider.business_id,
-            seller_name=provider.name,
-            seller_iban=provider.iban,
-            buyer_name="Hyvinvointialue",
-            invoice_number=number,
-            invoice_date=dt.date(2025, 3, 28),
-            due_date=dt.date(2025, 4, 11),
-            total=money_sum(row.amount for row in invoice_rows),
-            rows=invoice_rows,
-            buyer_reference=buyer_reference,
-        )
+    return InvoiceMessage(
+        seller_business_id=business_id or provider.business_id,
+        seller_name=provider.name,
+        seller_iban=provider.iban,
+        buyer_name="Hyvinvointialue",
+        invoice_number=number,
+        invoice_date=dt.date(2025, 3, 28),
+        due_date=dt.date(2025, 4, 11),
+        total=money_sum(row.amount for row in invoice_rows),
+        rows=invoice_rows,
+        buyer_reference=buyer_reference,
     )
 
 
@@ -290,6 +304,286 @@ def test_an_error_in_the_invoices_own_details_rejects_the_file_with_every_reason
     assert problems(import_file) == [(None, "invalid_iban"), (2, "row_missing_quantity")]
     assert import_file.lines_total == 2 and import_file.lines_posted == 0
     assert nothing_posted()
+
+
+# --- Finvoice files of several invoices ----------------------------------------------------------------------------
+
+
+def transmission(provider, *documents: bytes) -> bytes:
+    """A transmission file of Finvoice documents, each behind its own SOAP envelope, as billing software sends them
+    (for documents edited or broken by hand; :func:`build_finvoice_file` writes one of well-formed invoices)."""
+    return b"".join(
+        build_transmission_frame(f"M-{n}", provider.business_id) + document for n, document in enumerate(documents, 1)
+    )
+
+
+def invoice_problems(import_file) -> list[tuple]:
+    """(invoice number, its position in the file, line, code) of each stored problem."""
+    return [(p.get("invoice"), p.get("invoice_position"), p["line"], p["code"]) for p in import_file.problems]
+
+
+def three_invoices(world) -> bytes:
+    """F-201 right in every row; F-202 with an account that is not an IBAN (the invoice cannot be paid); F-203 with a
+    row the reader cannot read (2, no price) and a row above the agreed price (3)."""
+    good = finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 3), "2", "40.00"),
+                                          (world.trips.number, dt.date(2025, 3, 4), "1", "25.00")], number="F-201")
+
+    def break_account(root):
+        root.find("EpiDetails/EpiPartyDetails/EpiBeneficiaryPartyDetails/EpiAccountID").text = "FI0012345600000000"
+
+    unpayable = edited(
+        finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 5), "1", "40.00"),
+                                       (world.trips.number, dt.date(2025, 3, 5), "1", "25.00")], number="F-202"),
+        break_account,
+    )
+
+    def drop_price(root):
+        row = root.findall("InvoiceRow")[1]
+        row.remove(row.find("UnitPriceAmount"))
+
+    partly = edited(
+        finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 6), "1", "40.00"),
+                                       (world.care.number, dt.date(2025, 3, 7), "1", "40.00"),
+                                       (world.trips.number, dt.date(2025, 3, 7), "1", "30.00")], number="F-203"),
+        drop_price,
+    )
+    return transmission(world.provider, good, unpayable, partly)
+
+
+def test_a_file_of_three_invoices_posts_exactly_the_good_lines_and_names_the_invoice_of_every_problem(world):
+    import_file = send(world, three_invoices(world), "batch.xml")
+
+    assert (import_file.kind, import_file.status) == (ImportKind.FINVOICE, ImportStatus.PROCESSED)
+    assert (import_file.lines_total, import_file.lines_posted) == (7, 3)
+    assert invoice_problems(import_file) == [
+        ("F-202", 2, None, "invalid_iban"),
+        ("F-203", 3, 2, "row_missing_price"),
+        ("F-203", 3, 3, "price_above_agreed"),
+    ]
+    posted = {
+        invoice.invoice_number: list(invoice.lines.order_by("line_number").values_list("line_number", "amount"))
+        for invoice in Invoice.objects.all()
+    }
+    # Each invoice keeps its own row numbers; the refused invoice posts nothing, the bad rows nothing.
+    assert posted == {"F-201": [(1, Decimal("80.00")), (2, Decimal("25.00"))], "F-203": [(1, Decimal("40.00"))]}
+    assert set(Invoice.objects.values_list("import_file_id", "source").distinct()) == {
+        (import_file.pk, InvoiceSource.FINVOICE)}
+    world.care.refresh_from_db()
+    world.trips.refresh_from_db()
+    assert (world.care.used_amount, world.trips.used_amount) == (Decimal("120.00"), Decimal("25.00"))
+    assert ledger.verify() == []
+
+    with translation.override("en"):
+        assert file_problems(import_file) == [
+            "Invoice F-202 (no. 2 in the file): The bank account “FI0012345600000000” is not a valid IBAN."]
+        assert describe(line_problems(import_file)) == [
+            (2, "Invoice F-203 (no. 3 in the file): The row has no unit price (UnitPriceAmount)."),
+            (3, "Invoice F-203 (no. 3 in the file): The price 30.00 € is more than the agreed 25.00 € per unit."),
+        ]
+
+
+def test_a_file_of_several_invoices_sent_again_posts_nothing_the_second_time(world):
+    data = three_invoices(world)
+    first = send(world, data, "batch.xml")
+    before = db_snapshot()
+
+    again = send(world, data, "batch-again.xml")
+
+    assert again.pk == first.pk and again.repeated
+    assert db_snapshot() == before
+
+    # The same invoices written again (other envelopes, another order: other bytes) are each refused as sent before.
+    good_ones = [
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 6), "1", "40.00")], number="F-203"),
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "2", "40.00"),
+                                          (world.trips.number, dt.date(2025, 3, 4), "1", "25.00")], number="F-201"),
+    ]
+    before = db_snapshot()
+
+    rewritten = send(world, build_finvoice_file(good_ones), "batch-rewritten.xml")
+
+    assert rewritten.pk != first.pk and rewritten.status == ImportStatus.PROCESSED
+    assert invoice_problems(rewritten) == [
+        ("F-203", 1, 1, "duplicate_invoice"),
+        ("F-201", 2, 1, "duplicate_invoice"),
+        ("F-201", 2, 2, "duplicate_invoice"),
+    ]
+    assert rewritten.lines_posted == 0
+    after = db_snapshot()
+    after.pop("accounts.ImportFile"), before.pop("accounts.ImportFile")
+    assert after == before
+    assert Invoice.objects.count() == 2
+
+
+def test_the_second_invoice_of_a_file_with_the_same_number_is_refused_as_a_whole(world):
+    data = build_finvoice_file([
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number="F-301"),
+        finvoice_invoice(world.provider, [(world.trips.number, dt.date(2025, 3, 4), "1", "25.00")], number="F-301"),
+        finvoice_invoice(world.provider, [(world.trips.number, dt.date(2025, 3, 5), "2", "25.00")], number="F-302"),
+    ])
+
+    with translation.override("en"):
+        import_file = send(world, data, "batch.xml")
+        assert file_problems(import_file) == [
+            "Invoice F-301 (no. 2 in the file): Invoice F-301 appears twice in what was sent. Send each invoice once."]
+
+    assert import_file.status == ImportStatus.PROCESSED
+    assert invoice_problems(import_file) == [("F-301", 2, None, "repeated_in_file")]
+    assert (import_file.lines_total, import_file.lines_posted) == (3, 2)
+    assert sorted(InvoiceLine.objects.values_list("invoice__invoice_number", "agreement_id", "amount")) == [
+        ("F-301", world.care.pk, Decimal("40.00")), ("F-302", world.trips.pk, Decimal("50.00"))]
+    assert ledger.verify() == []
+
+
+def test_an_invoice_of_another_seller_is_refused_and_the_sellers_own_invoices_are_posted(world):
+    other = make_provider(world.account.organiser)
+    data = build_finvoice_file([
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number="F-401"),
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 4), "1", "40.00")], number="X-9",
+                         business_id=other.business_id),
+        finvoice_invoice(world.provider, [(world.trips.number, dt.date(2025, 3, 5), "1", "25.00")], number="F-402"),
+    ])
+
+    with translation.override("en"):
+        import_file = send(world, data, "batch.xml")
+        message = file_problems(import_file)[0]
+
+    assert invoice_problems(import_file) == [("X-9", 2, None, "seller_not_you")]
+    assert message.startswith("Invoice X-9 (no. 2 in the file): ") and other.business_id in message
+    assert sorted(Invoice.objects.values_list("invoice_number", flat=True)) == ["F-401", "F-402"]
+    assert import_file.lines_posted == 2
+
+
+def test_a_file_where_no_invoice_can_be_paid_is_rejected_with_the_reasons_of_each(world):
+    other = make_provider(world.account.organiser)
+    data = build_finvoice_file([
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number="X-1",
+                         business_id=other.business_id),
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 4), "1", "40.00")], number="X-2",
+                         business_id=other.business_id),
+    ])
+
+    import_file = send(world, data, "batch.xml")
+
+    assert import_file.status == ImportStatus.REJECTED
+    assert invoice_problems(import_file) == [("X-1", 1, None, "seller_not_you"), ("X-2", 2, None, "seller_not_you")]
+    assert (import_file.lines_total, import_file.lines_posted) == (2, 0)
+    assert nothing_posted()
+
+
+def _with_doctype(doctype: bytes):
+    """A document with ``doctype`` put between its XML declaration and its root."""
+    def change(document: bytes) -> bytes:
+        declaration, rest = document.split(b"?>", 1)
+        return declaration + b"?>\n" + doctype + rest
+    return change
+
+
+HOSTILE_MESSAGES = {
+    "external entity": _with_doctype(b'<!DOCTYPE Finvoice [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'),
+    "billion laughs": _with_doctype(
+        b'<!DOCTYPE Finvoice [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'),
+    "DTD": _with_doctype(b'<!DOCTYPE Finvoice SYSTEM "http://example.invalid/finvoice.dtd">'),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_MESSAGES, ids=list(HOSTILE_MESSAGES))
+@pytest.mark.parametrize("where", ["invoice", "envelope"])
+def test_hostile_xml_in_the_second_message_rejects_the_whole_file(world, case, where):
+    documents = [
+        finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number=f"F-50{n}")
+        for n in (1, 2, 3)
+    ]
+    frames = [build_transmission_frame(f"M-{n}", world.provider.business_id) for n in (1, 2, 3)]
+    if where == "invoice":
+        documents[1] = HOSTILE_MESSAGES[case](documents[1])
+    else:
+        frames[1] = HOSTILE_MESSAGES[case](frames[1])
+    data = b"".join(frame + document for frame, document in zip(frames, documents, strict=True))
+    before = db_snapshot()
+
+    with translation.override("en"):
+        import_file = send(world, data, "batch.xml")
+        # A hostile message is never read further, so not even its number: it is named by its place in the file.
+        assert file_problems(import_file) == [
+            "Invoice no. 2 in the file (its number cannot be read): The file declares a DTD or entities. For safety, "
+            "invoice files with them are not accepted. Send the invoice without them."
+        ]
+
+    assert import_file.status == ImportStatus.REJECTED
+    assert [(p["invoice_position"], p["line"], p["code"]) for p in import_file.problems] == [(2, None, "xml_unsafe")]
+    after = db_snapshot()
+    after.pop("accounts.ImportFile"), before.pop("accounts.ImportFile")
+    assert after == before and nothing_posted()
+
+
+def _old_version(world) -> bytes:
+    return b'<?xml version="1.0"?>\n<Finvoice Version="2.01"><InvoiceDetails><InvoiceNumber>F-602</InvoiceNumber>' \
+        b"</InvoiceDetails></Finvoice>\n"
+
+
+def _cut_short(world) -> bytes:
+    data = finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 4), "1", "40.00")], number="F-602")
+    return data[: len(data) // 2]
+
+
+def _namespaced(world) -> bytes:
+    data = finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 4), "1", "40.00")], number="F-602")
+    return data.replace(b'<Finvoice Version="3.0">', b'<Finvoice xmlns="urn:example" Version="3.0">')
+
+
+UNREADABLE_MESSAGES = {
+    "an old Finvoice": (_old_version, "unsupported_version", "F-602"),
+    "cut short": (_cut_short, "not_xml", None),
+    "another XML message": (_namespaced, "not_finvoice", None),
+}
+
+
+@pytest.mark.parametrize("case", UNREADABLE_MESSAGES, ids=list(UNREADABLE_MESSAGES))
+def test_a_message_that_is_not_finvoice_3_0_is_refused_with_its_reason_and_the_others_are_posted(world, case):
+    make_document, code, number = UNREADABLE_MESSAGES[case]
+    data = transmission(
+        world.provider,
+        finvoice_file(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number="F-601"),
+        make_document(world),
+        finvoice_file(world.provider, [(world.trips.number, dt.date(2025, 3, 5), "1", "25.00")], number="F-603"),
+    )
+
+    with translation.override("en"):
+        import_file = send(world, data, "batch.xml")
+        message = file_problems(import_file)[0]
+        expected = str(IMPORT_MESSAGES[code]) % import_file.problems[0]["params"]
+
+    assert import_file.status == ImportStatus.PROCESSED
+    assert invoice_problems(import_file) == [(number, 2, None, code)]
+    assert message.endswith(": " + expected) and "?" not in message
+    assert sorted(Invoice.objects.values_list("invoice_number", flat=True)) == ["F-601", "F-603"]
+
+
+def test_the_size_limit_applies_to_the_whole_file_of_several_invoices(world):
+    one = finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")], number="F-701")
+    two = finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 4), "1", "40.00")], number="F-702")
+    first, second = build_finvoice_file([one]), build_finvoice_file([two])
+    data = first + b" " * (MAX_FILE_BYTES - len(first) - len(second) + 1) + second
+
+    import_file = send(world, data, "batch.xml")
+
+    assert (import_file.status, problems(import_file)) == (ImportStatus.REJECTED, [(None, "file_too_large")])
+    assert nothing_posted()
+
+
+def test_a_file_of_one_invoice_behind_its_envelope_reports_as_a_file_of_one(world):
+    other = make_provider(world.account.organiser)
+    data = build_finvoice_file([
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00")],
+                         business_id=other.business_id)
+    ])
+
+    import_file = send(world, data)
+
+    assert import_file.status == ImportStatus.REJECTED
+    assert import_file.problems == [{"line": None, "code": "seller_not_you",
+                                     "params": {"found": other.business_id, "expected": world.provider.business_id}}]
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------------

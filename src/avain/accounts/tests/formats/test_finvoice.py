@@ -6,10 +6,19 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from avain.accounts.formats.errors import BuildError
-from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow, build_finvoice, parse_finvoice
+from avain.accounts.formats.finvoice import (
+    FinvoiceMessage,
+    InvoiceMessage,
+    InvoiceRow,
+    build_finvoice,
+    build_finvoice_file,
+    parse_finvoice,
+    parse_finvoice_file,
+)
 from avain.accounts.formats.safexml import is_valid
 from avain.accounts.tests.formats.strategies import invoices
 
@@ -383,3 +392,93 @@ def test_parse_of_build_gives_back_the_same_invoice(invoice):
 
     assert result.errors == ()
     assert result.invoice == invoice
+
+
+# --- files of several invoices (transmission files) ------------------------------------------------------------
+
+
+def renumbered(data: bytes, number: str) -> bytes:
+    return data.replace(b"<InvoiceNumber>4471</InvoiceNumber>", f"<InvoiceNumber>{number}</InvoiceNumber>".encode())
+
+
+def summary(messages) -> list[tuple]:
+    return [(m.position, m.result.invoice_number, [e.code for e in m.result.errors]) for m in messages]
+
+
+def test_a_transmission_file_is_read_message_by_message_each_in_its_own_encoding():
+    sample = SAMPLE.read_bytes()
+    data = sample + b"\r\n" + renumbered(sample, "4472") + renumbered(sample, "4473")
+
+    messages = parse_finvoice_file(data)
+
+    assert summary(messages) == [(1, "4471", []), (2, "4472", []), (3, "4473", [])]
+    assert [m.result.invoice.seller_name for m in messages] == ["Kotiapu Sinivuokko Oy"] * 3
+    assert all(m.result.invoice.rows == parse_finvoice(sample).invoice.rows for m in messages)
+    assert all(m.document.startswith(b'<?xml version="1.0" encoding="ISO-8859-15"?>') for m in messages)
+    assert b"Envelope" not in messages[1].document
+
+
+def test_messages_without_a_declaration_of_their_own_are_read_in_the_files_encoding():
+    sample = SAMPLE.read_bytes()
+    declaration = b'<?xml version="1.0" encoding="ISO-8859-15"?>'
+    bare = declaration + sample.replace(declaration, b"")  # one declaration, at the top of the file
+    data = bare + renumbered(sample.replace(declaration, b""), "4472")
+
+    messages = parse_finvoice_file(data)
+
+    assert summary(messages) == [(1, "4471", []), (2, "4472", [])]
+    street = etree.fromstring(messages[1].document).findtext("SellerPartyDetails/SellerPostalAddressDetails/"
+                                                              "SellerStreetName")
+    assert street == "Hämeenkatu 12 B"
+
+
+def test_a_message_cut_short_loses_only_itself():
+    sample = SAMPLE.read_bytes()
+    cut = renumbered(sample, "4472")
+    data = sample + cut[: cut.index(b"</InvoiceDetails>")] + renumbered(sample, "4473")
+
+    assert summary(parse_finvoice_file(data)) == [(1, "4471", []), (2, None, ["not_xml"]), (3, "4473", [])]
+
+
+def test_a_file_of_one_message_is_read_exactly_as_parse_finvoice_reads_it():
+    for data in (SAMPLE.read_bytes(), sample_message(), b"<Finvoice", b"", b"<Document/>"):
+        assert parse_finvoice_file(data) == (FinvoiceMessage(1, parse_finvoice(data), data),)
+
+
+def test_a_dtd_or_an_entity_anywhere_is_reported_for_the_message_it_is_in():
+    sample = SAMPLE.read_bytes()
+    hostile_frame = renumbered(sample, "4472").replace(
+        b"<SOAP-ENV:Envelope", b'<!DOCTYPE x [<!ENTITY a "b">]>\n<SOAP-ENV:Envelope', 1)
+    hostile_invoice = renumbered(sample, "4473").replace(
+        b"<Finvoice ", b'<!DOCTYPE Finvoice SYSTEM "http://example.invalid/x.dtd">\n<Finvoice ', 1)
+
+    messages = parse_finvoice_file(sample + hostile_frame + hostile_invoice + sample)
+
+    assert summary(messages) == [
+        (1, "4471", []), (2, None, ["xml_unsafe"]), (3, None, ["xml_unsafe"]), (4, "4471", [])]
+
+
+def test_a_broken_envelope_makes_its_message_unreadable():
+    sample = SAMPLE.read_bytes()
+    broken = renumbered(sample, "4472").replace(b"</SOAP-ENV:Header>", b"", 1)
+
+    assert summary(parse_finvoice_file(sample + broken)) == [(1, "4471", []), (2, None, ["not_xml"])]
+
+
+def test_build_finvoice_file_refuses_what_it_could_not_read_back():
+    with pytest.raises(BuildError) as refused:
+        build_finvoice_file([an_invoice(), an_invoice(seller_iban="FI0012345600000000")])
+
+    assert refused.value.codes == {"invalid_iban"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(invoices(), min_size=2, max_size=4))
+def test_parse_of_a_built_transmission_file_gives_back_every_invoice_in_order(invoices_sent):
+    data = build_finvoice_file(invoices_sent)
+
+    messages = parse_finvoice_file(data)
+
+    assert [m.position for m in messages] == list(range(1, len(invoices_sent) + 1))
+    assert [m.result.errors for m in messages] == [()] * len(invoices_sent)
+    assert [m.result.invoice for m in messages] == list(invoices_sent)

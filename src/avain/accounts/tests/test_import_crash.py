@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from avain.accounts import ledger
-from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow, build_finvoice
+from avain.accounts.formats.finvoice import InvoiceMessage, InvoiceRow, build_finvoice, build_finvoice_file
 from avain.accounts.models import ImportFile, ImportStatus, Invoice, InvoiceLine, LedgerEntry
 from avain.core import clock
 from avain.core.periods import Period
@@ -126,3 +126,65 @@ def test_an_import_killed_half_way_leaves_nothing_and_the_rerun_posts_everything
     assert again.returncode == 0, again.stderr
     assert "nothing was posted again" in again.stdout
     assert (ImportFile.objects.count(), Invoice.objects.count(), InvoiceLine.objects.count()) == (1, 1, 3)
+
+
+@pytest.fixture
+def batch_world(tmp_path):
+    """As :func:`world`, but the file is a transmission file of three invoices: B-1 and B-3 right, B-2 with a row
+    above the agreed price (its row 2) beside a right one."""
+    period = default_period()
+    account = account_of(case_active(period=Period(period.start, period.end)))
+    provider = make_provider(account.organiser)
+    care = make_agreement(account, provider=provider, unit_price="40.00", quantity="10")
+    trips = make_agreement(account, line=1, provider=provider, unit_price="25.00", quantity="8")
+    user = make_provider_contact(provider)
+    today = clock.today()
+
+    def invoice(number, lines):
+        rows = tuple(
+            InvoiceRow(n, unit_price=Decimal(price), quantity=Decimal(1), amount=Decimal(price), delivery_date=today,
+                       buyer_reference=agreement.number)
+            for n, (agreement, price) in enumerate(lines, start=1)
+        )
+        return InvoiceMessage(
+            seller_business_id=provider.business_id, seller_name=provider.name, seller_iban=provider.iban,
+            buyer_name="Hyvinvointialue", invoice_number=number, invoice_date=today,
+            due_date=today + dt.timedelta(days=14), total=sum((row.amount for row in rows), Decimal("0.00")),
+            rows=rows,
+        )
+
+    path = tmp_path / "batch.xml"
+    path.write_bytes(build_finvoice_file([
+        invoice("B-1", [(care, "40.00"), (trips, "25.00")]),
+        invoice("B-2", [(care, "40.00"), (trips, "30.00")]),
+        invoice("B-3", [(trips, "25.00")]),
+    ]))
+    return [str(path), "--provider", provider.business_id, "--organiser", account.organiser.code,
+            "--user", user.username, "--language", "en"]
+
+
+@pytest.mark.parametrize("checkpoint", ["import:received", "import:posted"])
+def test_a_file_of_several_invoices_killed_half_way_leaves_nothing_and_the_rerun_posts_each_once(
+    batch_world, checkpoint
+):
+    killed = _run(batch_world, fault=checkpoint)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert _nothing_recorded()
+    assert ledger.verify() == []
+
+    rerun = _run(batch_world)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert "lines read: 5, posted: 4, failed: 1" in rerun.stdout
+    assert "line 2: Invoice B-2 (no. 2 in the file): The price 30.00 € is more than the agreed 25.00 € per unit." in (
+        rerun.stdout)
+    assert sorted(Invoice.objects.values_list("invoice_number", "total")) == [
+        ("B-1", Decimal("65.00")), ("B-2", Decimal("40.00")), ("B-3", Decimal("25.00"))]
+    assert ledger.verify() == []
+
+    again = _run(batch_world)
+
+    assert again.returncode == 0, again.stderr
+    assert "nothing was posted again" in again.stdout
+    assert (ImportFile.objects.count(), Invoice.objects.count(), InvoiceLine.objects.count()) == (1, 3, 4)

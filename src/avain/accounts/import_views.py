@@ -68,7 +68,8 @@ def import_detail(request, import_id: int):
     if import_file is None:
         raise Http404
     # A file of several invoices also lists each invoice refused as a whole, and names the invoice of every problem.
-    failed_page = Paginator(imports.listed_problems(import_file), FAILED_LINES_PER_PAGE).get_page(request.GET.get("page"))
+    listed = imports.listed_problems(import_file)
+    failed_page = Paginator(listed, FAILED_LINES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/imports/detail.html",

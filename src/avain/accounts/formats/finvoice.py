@@ -66,6 +66,7 @@ _FINVOICE_END = re.compile(rb"</Finvoice\s*>")
 _FRAME_START = re.compile(rb"<\?xml[\s?]|<(?:[A-Za-z_][\w.-]*:)?Envelope[\s>/]")
 _DECLARATION = re.compile(rb"<\?xml[\s?][^>]*\?>")
 _WHITE_SPACE = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -222,10 +223,15 @@ def parse_finvoice_file(data: bytes) -> tuple[FinvoiceMessage, ...]:
     parts = _transmission_messages(data)
     if parts is None:
         return (FinvoiceMessage(1, single, data),)
-    return tuple(
+    messages = tuple(
         FinvoiceMessage(position, _parse_message(frame, document), document)
         for position, (frame, document) in enumerate(parts, start=1)
     )
+    if single.errors[0].code == "xml_unsafe" and not any(
+        error.code == "xml_unsafe" for message in messages for error in message.result.errors
+    ):
+        return (FinvoiceMessage(1, single, data),)  # never lose sight of a DTD or an entity
+    return messages
 
 
 def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | None:
@@ -248,7 +254,7 @@ def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | No
             frame = _FRAME_START.search(data, start + 1, following)
             bounds.append(frame.start() if frame else following)
     bounds.append(len(data))
-    head = _DECLARATION.match(data.removeprefix(b"\xef\xbb\xbf").lstrip(_WHITE_SPACE))
+    head = _DECLARATION.match(data.removeprefix(_UTF8_BOM).lstrip(_WHITE_SPACE))
     file_declaration = head.group() if head else None
 
     messages = []
@@ -260,7 +266,7 @@ def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | No
         cut = frame_end.end() if frame_end is not None else begin
         frame = data[begin:cut].strip(_WHITE_SPACE) if frame_end is not None else None
         document = data[cut:end].strip(_WHITE_SPACE)
-        if not document.startswith(b"<?xml"):
+        if not document.removeprefix(_UTF8_BOM).startswith(b"<?xml"):
             declaration = None
             for declaration in _DECLARATION.finditer(data, begin, cut):
                 pass

@@ -482,3 +482,10 @@ def test_parse_of_a_built_transmission_file_gives_back_every_invoice_in_order(in
     assert [m.position for m in messages] == list(range(1, len(invoices_sent) + 1))
     assert [m.result.errors for m in messages] == [()] * len(invoices_sent)
     assert [m.result.invoice for m in messages] == list(invoices_sent)
+
+
+def test_messages_without_envelopes_and_a_byte_order_mark_are_read_too():
+    first, second = build_finvoice(an_invoice()), build_finvoice(an_invoice(invoice_number="2025-18"))
+
+    for data in (b"\xef\xbb\xbf" + first + second, first.split(b"?>", 1)[1] + second):
+        assert summary(parse_finvoice_file(data)) == [(1, "2025-17", []), (2, "2025-18", [])]

@@ -48,9 +48,16 @@ from avain.core import clock, faults
 from .formats import finvoice, references
 from .formats.errors import FileFormatError, FormatError
 from .formats.safexml import parse_untrusted
-from . import bulk, ledger
-from .models import Agreement, BudgetAccount, ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
-from .posting import PROBLEM_MESSAGES, InvoiceClaim, LineClaim, Problem, display_params, post_provider_invoices
+from .models import ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
+from .posting import (
+    PROBLEM_MESSAGES,
+    InvoiceClaim,
+    LineClaim,
+    PostingResult,
+    Problem,
+    display_params,
+    post_provider_invoices,
+)
 
 # The largest invoice file accepted, checked before anything is parsed. 20 MB holds a CSV of some 200 000 lines.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -568,55 +575,19 @@ def _in_invoice(problem: Problem, message: finvoice.FinvoiceMessage) -> InvoiceP
     )
 
 
-class _PostedInvoices:
-    """What posting a file of several invoices, one by one, came to (read like a :class:`PostingResult`)."""
-
-    def __init__(self):
-        self.problems: list[Problem] = []
-        self.lines_posted = 0
-
-
-def _post_invoice_by_invoice(read: ReadFile, *, provider: Provider, by, import_file: ImportFile) -> _PostedInvoices:
-    """Post a file of several invoices one invoice at a time, so each invoice's lines keep their own row numbers and
-    each problem names its invoice; all inside the caller's one transaction. The accounts, agreements and
-    sub-accounts that any of the invoices may touch are locked first, all at once and in id order, as
-    :func:`~avain.accounts.posting.post_provider_invoices` locks them, so that taking them invoice by invoice can
-    never deadlock with another writer."""
-    _lock_for_posting(provider, read.claims)
-    posted = _PostedInvoices()
-    for claim, (number, position) in zip(read.claims, read.invoices, strict=True):
-        result = post_provider_invoices(
-            provider=provider, claims=[claim], source=InvoiceSource.FINVOICE, recorded_by=by, import_file=import_file
-        )
-        posted.problems.extend(
-            InvoiceProblem(problem.line, problem.code, problem.params, invoice=_echo(number), position=position)
-            for problem in result.problems
-        )
-        posted.lines_posted += result.lines_posted
-    return posted
-
-
-def _lock_for_posting(provider: Provider, claims: list[InvoiceClaim]) -> None:
-    numbers = {line.agreement_number.strip() for claim in claims for line in claim.lines}
-    if len(claims) < 2 or not numbers:
-        return
-    found = list(
-        Agreement.objects.filter(bulk.any_of("number", numbers), organiser_id=provider.organiser_id, provider=provider)
-        .values_list("pk", "account_id")
+def _post_invoice_by_invoice(read: ReadFile, *, provider: Provider, by, import_file: ImportFile) -> PostingResult:
+    """Post a file of several invoices in one go (one set of locks, one write per table), each problem of posting
+    then named by its invoice: each invoice numbers its rows from 1, so a row number alone would not tell whose row
+    it is (``Problem.claim``)."""
+    result = post_provider_invoices(
+        provider=provider, claims=read.claims, source=InvoiceSource.FINVOICE, recorded_by=by, import_file=import_file
     )
-    list(
-        BudgetAccount.objects.select_for_update()
-        .filter(bulk.any_of("pk", {account_id for _, account_id in found}))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    sub_accounts = (
-        Agreement.objects.select_for_update()
-        .filter(bulk.any_of("pk", [pk for pk, _ in found]))
-        .order_by("pk")
-        .values_list("sub_account_id", flat=True)
-    )
-    ledger.lock_sub_accounts(list(sub_accounts))
+    result.problems = [
+        InvoiceProblem(problem.line, problem.code, problem.params, invoice=_echo(number), position=position)
+        for problem in result.problems
+        for number, position in [read.invoices[problem.claim]]
+    ]
+    return result
 
 
 _NotRead = object()

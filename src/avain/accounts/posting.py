@@ -75,11 +75,14 @@ AGREEMENT_FIELDS = tuple(f.attname for f in Agreement._meta.concrete_fields)
 
 @dataclass(frozen=True)
 class Problem:
-    """Why one line (or, with ``line`` None, the whole file) was not posted."""
+    """Why one line (or, with ``line`` None, the whole file) was not posted. ``claim``: for a problem of posting,
+    which of the claims given to :func:`post_provider_invoices` it is about (their index), so that a file whose
+    invoices number their lines each from 1 can tell whose line it is; not stored."""
 
     line: int | None
     code: str
     params: dict = field(default_factory=dict)
+    claim: int | None = None
 
     def message(self) -> str:
         template = str(PROBLEM_MESSAGES[self.code])
@@ -182,8 +185,8 @@ def post_provider_invoices(
     today = clock.today()
     problems: list[Problem] = []
 
-    def refuse(claim_line: int | None, code: str, **params) -> None:
-        problems.append(Problem(claim_line, code, params))
+    def refuse(index: int, claim_line: int | None, code: str, **params) -> None:
+        problems.append(Problem(claim_line, code, params, claim=index))
 
     # Invoices that cannot be posted at all: no number, repeated in this sending, or sent before.
     numbers = [claim.invoice_number.strip() for claim in claims]
@@ -192,8 +195,8 @@ def post_provider_invoices(
         .values_list("invoice_number", flat=True)
     )
     seen: set[str] = set()
-    postable: list[tuple[str, InvoiceClaim]] = []
-    for number, claim in zip(numbers, claims, strict=True):
+    postable: list[tuple[int, str, InvoiceClaim]] = []
+    for index, (number, claim) in enumerate(zip(numbers, claims, strict=True)):
         code = (
             "no_invoice_number" if not number
             else "duplicate_invoice" if number in already
@@ -203,11 +206,11 @@ def post_provider_invoices(
         seen.add(number)
         if code:
             for line in claim.lines:
-                refuse(line.line, code, number=number)
+                refuse(index, line.line, code, number=number)
         else:
-            postable.append((number, claim))
+            postable.append((index, number, claim))
 
-    agreement_numbers = {line.agreement_number.strip() for _, claim in postable for line in claim.lines}
+    agreement_numbers = {line.agreement_number.strip() for _, _, claim in postable for line in claim.lines}
     with transaction.atomic():
         found = list(
             Agreement.objects.filter(bulk.any_of("number", agreement_numbers), organiser_id=organiser_id, provider=provider)
@@ -234,7 +237,7 @@ def post_provider_invoices(
         iban = provider.iban.replace(" ", "").upper()
         accepted: list[tuple[str, InvoiceClaim, object, list]] = []  # (number, claim, account, [(agreement, line)])
         used: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])  # agreement id → [amount, quantity]
-        for number, claim in postable:
+        for index, number, claim in postable:
             account = None
             invoice_lines = []
             payee_ok = claim.payee_iban.replace(" ", "").upper() == iban
@@ -246,7 +249,7 @@ def post_provider_invoices(
                 if code is None:
                     code, params = _check_agreement_room(claim_line, agreement, used[agreement.id])
                 if code is not None:
-                    refuse(claim_line.line, code, **params)
+                    refuse(index, claim_line.line, code, **params)
                     continue
                 use = used[agreement.id]
                 use[0] += claim_line.amount

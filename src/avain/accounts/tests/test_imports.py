@@ -382,6 +382,30 @@ def test_a_file_of_three_invoices_posts_exactly_the_good_lines_and_names_the_inv
         ]
 
 
+def test_refusals_of_posting_on_the_same_row_number_of_different_invoices_name_each_its_own_invoice(world):
+    invoices = [
+        finvoice_invoice(world.provider, [(world.care.number, dt.date(2025, 3, 3), "1", "40.00"),
+                                          ("NO-SUCH", dt.date(2025, 3, 3), "1", "40.00")], number="F-301"),
+        finvoice_invoice(world.provider, [("NO-SUCH", dt.date(2025, 3, 3), "1", "40.00"),
+                                          (world.trips.number, dt.date(2025, 3, 4), "1", "25.00")], number="F-302"),
+        finvoice_invoice(world.provider, [(world.trips.number, dt.date(2025, 3, 5), "1", "99.00")], number="F-303"),
+    ]
+
+    import_file = send(world, build_finvoice_file(invoices), "batch.xml")
+
+    assert invoice_problems(import_file) == [
+        ("F-301", 1, 2, "unknown_agreement"),
+        ("F-302", 2, 1, "unknown_agreement"),
+        ("F-303", 3, 1, "price_above_agreed"),
+    ]
+    posted = {
+        invoice.invoice_number: list(invoice.lines.values_list("line_number", flat=True))
+        for invoice in Invoice.objects.all()
+    }
+    assert posted == {"F-301": [1], "F-302": [2]}
+    assert ledger.verify() == []
+
+
 def test_a_file_of_several_invoices_sent_again_posts_nothing_the_second_time(world):
     data = three_invoices(world)
     first = send(world, data, "batch.xml")

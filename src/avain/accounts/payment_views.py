@@ -24,6 +24,8 @@ from .formats.safexml import MAX_XML_BYTES
 from .models import BatchStatus, InvoiceSource, NoticeOutcome, PaymentStatus
 
 FINANCE = Role.FINANCE
+# The waiting invoices listed for choosing, the earliest due first; a batch of every approved invoice pays them all.
+WAITING_SHOWN = 200
 
 
 class BatchForm(forms.Form):
@@ -32,6 +34,19 @@ class BatchForm(forms.Form):
         help_text=gettext_lazy("The day the bank pays the invoices: today or later."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class ChosenBatchForm(BatchForm):
+    """A batch of the invoices finance ticks in the list of those waiting; ``create_batch`` checks again that each
+    is approved and payable."""
+
+    invoices = forms.TypedMultipleChoiceField(coerce=int, error_messages={
+        "required": gettext_lazy("Choose at least one invoice to pay."),
+    })
+
+    def __init__(self, *args, waiting=(), **kwargs):
+        super().__init__(*args, prefix="chosen", **kwargs)
+        self.fields["invoices"].choices = [(invoice.pk, invoice.invoice_number) for invoice in waiting]
 
 
 class NotificationForm(forms.Form):
@@ -64,13 +79,13 @@ class PayerAccountForm(forms.Form):
     )
 
 
-def _log_receipt_payees(request, payment_list) -> None:
+def _log_receipt_payees(request, invoices) -> None:
     """A client's receipt is paid to the client: the payee's name and account are the client's data, so each such
     client shown on the page gets one entry in their access log."""
     clients = {}
-    for payment in payment_list:
-        if payment.invoice.source == InvoiceSource.RECEIPT:
-            clients[payment.invoice.account.client_id] = payment.invoice.account.client
+    for invoice in invoices:
+        if invoice.source == InvoiceSource.RECEIPT:
+            clients[invoice.account.client_id] = invoice.account.client
     for client in clients.values():
         log_access(
             actor=request.user,
@@ -81,17 +96,23 @@ def _log_receipt_payees(request, payment_list) -> None:
         )
 
 
-def _overview(request, form, *, status=200):
+def _overview(request, form, chosen_form, waiting_list, *, status=200):
     organiser_id = request.staff.organiser_id
+    _log_receipt_payees(request, waiting_list)
     return render(
         request,
         "accounts/payments/overview.html",
         {
             "waiting": payments.waiting_for_payment(organiser_id),
+            "waiting_list": waiting_list,
+            "waiting_shown": WAITING_SHOWN,
             "batches": payments.batches_of(organiser_id)[:50],
             "payer": payments.payer_account_of(organiser_id),
             "notifications": payments.notifications_of(organiser_id)[:5],
             "form": form,
+            "chosen_form": chosen_form,
+            # Ticked: what was sent back, or at first every invoice listed.
+            "chosen_ids": {int(value) for value in chosen_form["invoices"].value() or () if str(value).isdigit()},
         },
         status=status,
     )
@@ -99,19 +120,30 @@ def _overview(request, form, *, status=200):
 
 @staff_required(FINANCE)
 def payments_overview(request):
-    return _overview(request, BatchForm(initial={"execution_date": clock.today()}))
+    waiting_list = list(payments.waiting_invoices(request.staff.organiser_id, WAITING_SHOWN))
+    initial = {"execution_date": clock.today()}
+    return _overview(
+        request,
+        BatchForm(initial=initial),
+        ChosenBatchForm(initial={**initial, "invoices": [invoice.pk for invoice in waiting_list]}, waiting=waiting_list),
+        waiting_list,
+    )
 
 
 @require_POST
 @staff_required(FINANCE)
 def batch_create(request):
-    form = BatchForm(request.POST)
+    """A batch of every approved invoice, or (``mode`` "chosen") of the invoices ticked in the list."""
+    waiting_list = list(payments.waiting_invoices(request.staff.organiser_id, WAITING_SHOWN))
+    chosen = request.POST.get("mode") == "chosen"
+    form = ChosenBatchForm(request.POST, waiting=waiting_list) if chosen else BatchForm(request.POST)
     if form.is_valid():
         try:
             batch = payments.create_batch(
                 organiser=request.staff.organiser,
                 execution_date=form.cleaned_data["execution_date"],
                 created_by=request.user,
+                invoice_ids=form.cleaned_data["invoices"] if chosen else None,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -120,7 +152,11 @@ def batch_create(request):
             for item in batch.left_out:
                 messages.warning(request, _("Left out of the batch: %(reason)s") % {"reason": item.message()})
             return redirect("payment_batch", batch.pk)
-    return _overview(request, form, status=400)
+    initial = {"execution_date": clock.today()}
+    if chosen:
+        return _overview(request, BatchForm(initial=initial), form, waiting_list, status=400)
+    chosen_form = ChosenBatchForm(initial={**initial, "invoices": [i.pk for i in waiting_list]}, waiting=waiting_list)
+    return _overview(request, form, chosen_form, waiting_list, status=400)
 
 
 def _batch_or_404(request, batch_id: int):
@@ -134,7 +170,7 @@ def _batch_or_404(request, batch_id: int):
 def batch_detail(request, batch_id: int):
     batch = _batch_or_404(request, batch_id)
     payment_list = list(payments.payments_of(batch))
-    _log_receipt_payees(request, payment_list)
+    _log_receipt_payees(request, [payment.invoice for payment in payment_list])
     return render(
         request,
         "accounts/payments/batch.html",
@@ -226,7 +262,7 @@ def notification_detail(request, import_id: int):
     if record is None:
         raise Http404
     changed = list(payments.notices_changing(record))
-    _log_receipt_payees(request, [notice.payment for notice in changed])
+    _log_receipt_payees(request, [notice.payment.invoice for notice in changed])
     problems = [
         {"line": problem.get("line"), "message": payments.problem_message(problem)} for problem in record.problems
     ]

@@ -715,6 +715,16 @@ def waiting_for_payment(organiser_id: int) -> Waiting:
     return Waiting(row["count"], row["total"], row["earliest"])
 
 
+def waiting_invoices(organiser_id: int, limit: int):
+    """The approved invoices waiting for payment, the earliest due first, at most ``limit``, with the client each is
+    for (a receipt is paid to the client, whose name is then shown)."""
+    return (
+        Invoice.objects.filter(organiser_id=organiser_id, status=InvoiceStatus.APPROVED)
+        .select_related("account__client")
+        .order_by("due_date", "pk")[:limit]
+    )
+
+
 def batches_of(organiser_id: int):
     return PaymentBatch.objects.filter(organiser_id=organiser_id).annotate(payment_count=Count("payments")).defer(
         "pain001"

@@ -33,7 +33,7 @@ from avain.accounts.tests.test_payments import (
     new_batch,
     post_invoices,
 )
-from avain.accounts.payments import set_payer_account
+from avain.accounts.payments import create_batch, set_payer_account
 from avain.core.clock import frozen_at
 from avain.organisations.models import Role
 from avain.people.models import AccessLogEntry
@@ -213,6 +213,54 @@ def test_a_batch_with_a_past_date_or_nothing_to_pay_is_refused_on_the_page(world
     assert PaymentBatch.objects.count() == 1
 
 
+def test_finance_chooses_the_invoices_of_a_batch_on_the_page(world, client):
+    organiser, account, finance, a, b = world
+    signed_in(client, finance)
+    with frozen_at(IN_MARCH):
+        text = client.get(reverse("payments"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        listed = text[text.index('data-testid="waiting-invoices"'):]
+        for invoice in (a, b):  # every waiting invoice is listed, ticked
+            assert f'name="chosen-invoices" value="{invoice.pk}" id="chosen-invoice-{invoice.pk}" checked>' in listed
+        response = client.post(reverse("payment_batch_create"), {
+            "mode": "chosen", "chosen-execution_date": PAY_DAY.isoformat(), "chosen-invoices": [b.pk],
+        })
+    batch = PaymentBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("payment_batch", args=[batch.pk])
+    assert list(batch.payments.values_list("invoice_id", flat=True)) == [b.pk]
+    assert Invoice.objects.get(pk=a.pk).status == InvoiceStatus.APPROVED  # left for a later batch
+    assert Invoice.objects.get(pk=b.pk).status == InvoiceStatus.IN_PAYMENT
+
+
+def test_a_batch_of_no_chosen_invoice_or_of_one_no_longer_waiting_is_refused(world, client):
+    organiser, account, finance, a, b = world
+    signed_in(client, finance)
+    before = db_snapshot()
+    with frozen_at(IN_MARCH):
+        page = client.post(reverse("payment_batch_create"), {
+            "mode": "chosen", "chosen-execution_date": PAY_DAY.isoformat(),
+        }, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 400 and "Choose at least one invoice to pay." in page.content.decode()
+        assert db_snapshot() == before
+        # Meanwhile A-1 went into another batch: a list sent from an older page is refused as a whole.
+        other = create_batch(organiser=organiser, execution_date=PAY_DAY, created_by=finance, invoice_ids=[a.pk])
+        page = client.post(reverse("payment_batch_create"), {
+            "mode": "chosen", "chosen-execution_date": PAY_DAY.isoformat(), "chosen-invoices": [a.pk, b.pk],
+        }, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400 and "is not one of the available choices" in page.content.decode()
+    assert list(PaymentBatch.objects.values_list("pk", flat=True)) == [other.pk]
+    assert Invoice.objects.get(pk=b.pk).status == InvoiceStatus.APPROVED
+
+
+def test_a_receipt_waiting_for_payment_is_logged_when_the_list_shows_its_payee(world, client):
+    organiser, account, finance, a, b = world
+    Invoice.objects.filter(pk=b.pk).update(source="receipt", provider=None)
+    signed_in(client, finance)
+    with frozen_at(IN_MARCH):
+        client.get(reverse("payments"))
+    entry = AccessLogEntry.objects.get()
+    assert (entry.client_id, entry.actor_id, entry.what) == (account.client_id, finance.pk, AccessLogEntry.What.INVOICE)
+
+
 def test_export_without_a_payer_account_says_who_sets_it(world, client):
     organiser, account, finance, a, b = world
     PayerAccount.objects.all().delete()
@@ -315,7 +363,10 @@ def test_finance_pays_through_the_pages_in_a_browser(live_server, new_page, asse
     page.goto(f"{live_server.url}/payments/")
     expect(page.get_by_test_id("waiting-count")).to_have_text("1")
     assert_accessible(page)
-    page.get_by_role("button", name="Make a batch").click()
+    page.get_by_text("Choose the invoices to pay").click()  # the list to choose from, checked open too
+    expect(page.get_by_role("checkbox")).to_be_checked()
+    assert_accessible(page)
+    page.get_by_role("button", name="Make a batch", exact=True).click()
     expect(page.get_by_test_id("batch-status")).to_have_text("Being prepared")
     assert_accessible(page)
     page.get_by_role("button", name="Make the payment file").click()

@@ -5,9 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Min, Sum
+from django.utils import timezone
+
 from avain.people.models import Client
 
-from .models import AccountStatus, BudgetAccount, FundingRule, OverspendPermission, SubAccount
+from .models import AccountStatus, BudgetAccount, EntryKind, FundingRule, LedgerEntry, OverspendPermission, SubAccount
 
 FIGURES = ("planned", "granted", "spent", "paid", "unpaid", "released")
 
@@ -60,6 +63,16 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class ReleasedAfterClosing:
+    """An invoice rejected after the budget was closed, whose money was released then (``invoices._give_money_back``):
+    the statement stays as it stood at closing, so the page tells of these below it."""
+
+    rejected_on: dt.date
+    invoice_number: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class ClosingStatement:
     account: BudgetAccount
     closed_at: dt.datetime
@@ -67,6 +80,7 @@ class ClosingStatement:
     agreements_ended: int
     lines: tuple[StatementLine, ...]
     totals: StatementLine
+    released_after: tuple[ReleasedAfterClosing, ...] = ()
 
 
 def closing_statement(account: BudgetAccount) -> ClosingStatement | None:
@@ -81,6 +95,16 @@ def closing_statement(account: BudgetAccount) -> ClosingStatement | None:
             **{name: Decimal(row[name]) for name in FIGURES},
         )
 
+    closed_at = dt.datetime.fromisoformat(data["closed_at"])
+    released_after = (
+        LedgerEntry.objects.filter(
+            organiser_id=account.organiser_id, account=account, kind=EntryKind.ADJUSTMENT,
+            invoice__isnull=False, at__gt=closed_at,
+        )
+        .values("invoice_id", "invoice__invoice_number")
+        .annotate(day=Min("at"), total=Sum("amount"))
+        .order_by("day", "invoice_id")
+    )
     return ClosingStatement(
         account=account,
         closed_at=dt.datetime.fromisoformat(data["closed_at"]),
@@ -88,4 +112,8 @@ def closing_statement(account: BudgetAccount) -> ClosingStatement | None:
         agreements_ended=data.get("agreements_ended", 0),
         lines=tuple(line(row) for row in data["lines"]),
         totals=line(data["totals"]),
+        released_after=tuple(
+            ReleasedAfterClosing(timezone.localdate(row["day"]), row["invoice__invoice_number"], -row["total"])
+            for row in released_after
+        ),
     )

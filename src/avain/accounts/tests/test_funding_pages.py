@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 
 from avain.accounts.funding import close_account
-from avain.accounts.models import FundingRule, SubAccount
+from avain.accounts.invoices import reject_invoice
+from avain.accounts.models import FundingRule, InvoiceSource, SubAccount
+from avain.accounts.posting import post_provider_invoices
 from avain.core.clock import frozen_at
 from avain.core.periods import Period
 from avain.organisations.models import Role
@@ -17,7 +19,9 @@ from avain.testing import (
     account_of,
     case_active,
     db_snapshot,
+    invoice_claim,
     login_verified,
+    make_agreement,
     make_assistant,
     make_client,
     make_organiser,
@@ -28,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 PERIOD = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 OPENED = dt.datetime(2025, 1, 2, 9, 0, tzinfo=dt.UTC)
+IN_FEBRUARY = dt.datetime(2025, 2, 10, 9, 0, tzinfo=dt.UTC)
 D = Decimal
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -122,6 +127,30 @@ def test_the_closing_statement_for_the_worker_and_the_client(client, flexible):
     client.force_login(case.client.user)
     page = client.get(reverse("portal_closing_statement", args=[case.client.pk]), **EN).content.decode()
     assert "was closed on" in page and "replaced by a change" not in page
+
+
+def test_an_invoice_rejected_after_closing_is_told_of_below_the_statement(client, flexible):
+    case, account = flexible
+    with frozen_at(IN_FEBRUARY):
+        agreement = make_agreement(account, unit_price="30.00", quantity="10")
+        result = post_provider_invoices(
+            provider=agreement.provider, claims=[invoice_claim(agreement, (dt.date(2025, 2, 3), "2"), number="R-7")],
+            source=InvoiceSource.PORTAL, recorded_by=agreement.made_by,
+        )
+    with frozen_at(dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)):
+        close_account(account=account, by=case.worker)
+    login_verified(client, case.worker)
+    url = reverse("case_closing_statement", args=[case.pk])
+    assert "After closing" not in client.get(url, **EN).content.decode()
+    with frozen_at(dt.datetime(2025, 6, 3, 9, 0, tzinfo=dt.UTC)):
+        reject_invoice(invoice=result.invoices[0], by=case.worker, reason="Palvelua ei annettu.")
+
+    page = client.get(url, **EN).content.decode().replace("\xa0", " ")
+    after = page[page.index('data-testid="released-after-closing"'):]
+    assert "<td>06/03/2025</td><td>R-7</td><td class=\"num\">60.00 €</td>" in after
+    client.force_login(case.client.user)
+    page = client.get(reverse("portal_closing_statement", args=[case.client.pk]), **EN).content.decode()
+    assert "rejected after the budget was closed" in page and "R-7" in page
 
 
 def test_staff_of_another_organiser_do_not_see_the_funding_pages(client, flexible):

@@ -1,8 +1,8 @@
 """A Hypothesis state machine drives random sequences of money movements on one budget account through the real
-services (instalments, agreements, invoices, the client's acceptance, rejections that reverse, payment batches paid by
-the bank's notification) and checks after every step that the stored totals equal the sums of the entries, that no
-line goes below zero unless an approved overspend allows it, and that the account agrees with a simple model kept
-beside it."""
+services (instalments, agreements, invoices, the client's receipts, the worker's overspend permissions, the client's
+acceptance, rejections that reverse, payment batches paid by the bank's notification) and checks after every step that
+the stored totals equal the sums of the entries, that no line goes below zero unless an approved overspend allows it,
+and that the account agrees with a simple model kept beside it."""
 
 import datetime as dt
 from decimal import Decimal
@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from avain.accounts import ledger
 from avain.accounts.agreements import end_agreement, make_agreement
+from avain.accounts.funding import allow_overspend
 from avain.accounts.formats.camt054 import build_camt054
 from avain.accounts.formats.pain001 import parse_pain001
 from avain.accounts.invoices import accept_invoice, reject_invoice
@@ -27,7 +28,7 @@ from avain.core.clock import frozen_at
 from avain.core.money import ZERO, round_money
 from avain.core.periods import Period
 from avain.organisations.models import Role
-from avain.testing import account_of, case_active, make_client, make_organiser, make_provider, make_staff
+from avain.testing import account_of, case_active, make_client, make_organiser, make_provider, make_receipt, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.invoice_count = 0
         # The model: what each line should have, in the buckets the account keeps.
         self.expected = {
-            sub.pk: {"granted": sub.granted, "committed": ZERO, "spent": ZERO, "paid": ZERO} for sub in self.subs
+            sub.pk: {"granted": sub.granted, "committed": ZERO, "spent": ZERO, "paid": ZERO, "overspend": ZERO}
+            for sub in self.subs
         }
 
     def teardown(self):
@@ -121,6 +123,41 @@ class LedgerMachine(RuleBasedStateMachine):
             self.expected[agreement.sub_account_id]["committed"] -= amount
             self.expected[agreement.sub_account_id]["spent"] += amount
 
+    @rule(line=st.integers(0, len(LINES) - 1), amount=st.sampled_from(["0", "5.00", "50.00", "400.00"]))
+    def allow_overspend(self, line, amount):
+        """The worker lets a line go over its money by at most ``amount``: never less than it is already over."""
+        sub = SubAccount.objects.get(pk=self.subs[line].pk)
+        amount = Decimal(amount)
+        over = max(-sub.left, ZERO)
+        try:
+            allow_overspend(sub_account=sub, amount=amount, reason="Lisätarve" if amount else "", by=self.by)
+        except ValidationError as error:
+            assert error.code == "overspend_in_use" and amount < over
+            return
+        assert amount >= over
+        event("allowed an overspend" if amount else "took an overspend away")
+        self.expected[sub.pk]["overspend"] = amount
+
+    @rule(
+        line=st.integers(0, len(LINES) - 1),
+        beyond=st.sampled_from(["-30.00", "-0.01", "0", "0.01", "4.99", "5.00", "49.99", "50.01", "399.99", "600.00"]),
+        day=days,
+    )
+    def receipt(self, line, beyond, day):
+        """The client claims a purchase paid themselves, of about what the line has left (``beyond`` it): accepted
+        while the line has the money, its overspend permission counted."""
+        sub = SubAccount.objects.get(pk=self.subs[line].pk)
+        amount = max(sub.left + Decimal(beyond), Decimal("0.01"))
+        with frozen_at(self._moment(day) + dt.timedelta(days=1)):
+            try:
+                make_receipt(self.account, amount=amount, line=line, purchase_date=PERIOD.start + dt.timedelta(days=day))
+            except ValidationError as error:
+                assert error.code == "insufficient_funds" and amount > sub.left + sub.overspend_allowed
+                return
+        assert amount <= sub.left + sub.overspend_allowed
+        event("went over a line's money" if amount > sub.left else "claimed a receipt")
+        self.expected[sub.pk]["spent"] += amount
+
     @precondition(lambda self: self.agreements)
     @rule(data=st.data())
     def end(self, data):
@@ -172,7 +209,7 @@ class LedgerMachine(RuleBasedStateMachine):
         event("rejected an invoice")
         for line in invoice.lines.select_related("agreement"):
             self.expected[line.sub_account_id]["spent"] -= line.amount
-            if line.agreement.status == AgreementStatus.ACTIVE:  # the money goes back to the agreement
+            if line.agreement is not None and line.agreement.status == AgreementStatus.ACTIVE:  # back to the agreement
                 self.expected[line.sub_account_id]["committed"] += line.amount
 
     @precondition(lambda self: self._has(InvoiceStatus.APPROVED))
@@ -207,12 +244,17 @@ class LedgerMachine(RuleBasedStateMachine):
             assert sub.left >= -sub.overspend_allowed
             assert sub.committed >= 0 and sub.spent >= 0 and sub.paid <= sub.spent
             expected = self.expected[sub.pk]
-            assert (sub.granted, sub.committed, sub.spent, sub.paid) == (
-                expected["granted"], expected["committed"], expected["spent"], expected["paid"]
+            assert (sub.granted, sub.committed, sub.spent, sub.paid, sub.overspend_allowed) == (
+                expected["granted"], expected["committed"], expected["spent"], expected["paid"], expected["overspend"]
             )
 
 
-def test_random_sequences_of_money_movements_keep_the_ledger_exact():
+@pytest.fixture
+def settings_for_files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the receipts' files
+
+
+def test_random_sequences_of_money_movements_keep_the_ledger_exact(settings_for_files):
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(

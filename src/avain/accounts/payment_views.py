@@ -105,7 +105,6 @@ def _overview(request, form, chosen_form, waiting_list, *, status=200):
         {
             "waiting": payments.waiting_for_payment(organiser_id),
             "waiting_list": waiting_list,
-            "waiting_shown": WAITING_SHOWN,
             "batches": payments.batches_of(organiser_id)[:50],
             "payer": payments.payer_account_of(organiser_id),
             "notifications": payments.notifications_of(organiser_id)[:5],
@@ -118,16 +117,17 @@ def _overview(request, form, chosen_form, waiting_list, *, status=200):
     )
 
 
+def _new_forms(waiting_list) -> tuple[BatchForm, ChosenBatchForm]:
+    """The two ways to make a batch, as the page first shows them: paid today, every listed invoice ticked."""
+    initial = {"execution_date": clock.today()}
+    chosen = ChosenBatchForm(initial={**initial, "invoices": [i.pk for i in waiting_list]}, waiting=waiting_list)
+    return BatchForm(initial=initial), chosen
+
+
 @staff_required(FINANCE)
 def payments_overview(request):
     waiting_list = list(payments.waiting_invoices(request.staff.organiser_id, WAITING_SHOWN))
-    initial = {"execution_date": clock.today()}
-    return _overview(
-        request,
-        BatchForm(initial=initial),
-        ChosenBatchForm(initial={**initial, "invoices": [invoice.pk for invoice in waiting_list]}, waiting=waiting_list),
-        waiting_list,
-    )
+    return _overview(request, *_new_forms(waiting_list), waiting_list)
 
 
 @require_POST
@@ -152,10 +152,9 @@ def batch_create(request):
             for item in batch.left_out:
                 messages.warning(request, _("Left out of the batch: %(reason)s") % {"reason": item.message()})
             return redirect("payment_batch", batch.pk)
-    initial = {"execution_date": clock.today()}
+    all_form, chosen_form = _new_forms(waiting_list)
     if chosen:
-        return _overview(request, BatchForm(initial=initial), form, waiting_list, status=400)
-    chosen_form = ChosenBatchForm(initial={**initial, "invoices": [i.pk for i in waiting_list]}, waiting=waiting_list)
+        return _overview(request, all_form, form, waiting_list, status=400)
     return _overview(request, form, chosen_form, waiting_list, status=400)
 
 

@@ -1,6 +1,6 @@
 """A Hypothesis state machine drives random sequences of money movements on one budget account through the real
-services (instalments, agreements, invoices, the client's receipts, the worker's overspend permissions, the client's
-acceptance, rejections that reverse, payment batches paid by the bank's notification) and checks after every step that
+services (instalments, agreements, invoices, the client's receipts, money moved between flexible lines, the worker's
+overspend permissions, the client's acceptance, rejections that reverse, payment batches paid by the bank's notification) and checks after every step that
 the stored totals equal the sums of the entries, that no line goes below zero unless an approved overspend allows it,
 and that the account agrees with a simple model kept beside it."""
 
@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from avain.accounts import ledger
 from avain.accounts.agreements import end_agreement, make_agreement
-from avain.accounts.funding import allow_overspend
+from avain.accounts.funding import allow_overspend, move_money
 from avain.accounts.formats.camt054 import build_camt054
 from avain.accounts.formats.pain001 import parse_pain001
 from avain.accounts.invoices import accept_invoice, reject_invoice
@@ -47,8 +47,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         organiser = make_organiser()
-        # The client accepts each invoice; no staff approval, so an accepted invoice is ready for payment.
-        FundingRule.objects.create(organiser=organiser, instalments=4, rollover=True, staff_approval=False)
+        # The client accepts each invoice; no staff approval, so an accepted invoice is ready for payment. Money may
+        # move between the lines.
+        FundingRule.objects.create(
+            organiser=organiser, instalments=4, rollover=True, staff_approval=False, lines_flexible=True
+        )
         PayerAccount.objects.create(organiser=organiser, name="Hyvinvointialue", iban="FI4250001510000023", bic="OKOYFIHH")
         self.finance = make_staff(organiser, Role.FINANCE)
         with frozen_at(OPENED):
@@ -157,6 +160,27 @@ class LedgerMachine(RuleBasedStateMachine):
         assert amount <= sub.left + sub.overspend_allowed
         event("went over a line's money" if amount > sub.left else "claimed a receipt")
         self.expected[sub.pk]["spent"] += amount
+
+    @rule(
+        from_line=st.integers(0, len(LINES) - 1),
+        to_line=st.integers(0, len(LINES) - 1),
+        amount=st.sampled_from(["0.01", "12.34", "150.00", "3000.00"]),
+    )
+    def move(self, from_line, to_line, amount):
+        """Money the client has now moves from one line to another, never more than is free on the first."""
+        if from_line == to_line:
+            return
+        source, target = (SubAccount.objects.get(pk=self.subs[n].pk) for n in (from_line, to_line))
+        amount = Decimal(amount)
+        try:
+            move_money(account=self.account, from_sub=source, to_sub=target, amount=amount, by=self.by)
+        except ValidationError as error:
+            assert error.code == "more_than_left" and amount > source.left
+            return
+        assert amount <= source.left
+        event("moved money")
+        self.expected[source.pk]["granted"] -= amount
+        self.expected[target.pk]["granted"] += amount
 
     @precondition(lambda self: self.agreements)
     @rule(data=st.data())

@@ -1,6 +1,7 @@
 """A Hypothesis state machine drives random sequences of money movements on one budget account through the real
 services (instalments, agreements, invoices, the client's receipts, money moved between flexible lines, the worker's
-overspend permissions, the client's acceptance, rejections that reverse, payment batches paid by the bank's notification) and checks after every step that
+overspend permissions, the client's acceptance, rejections that reverse, payment batches paid by the bank's
+notification, closing the budget and rejections after it) and checks after every step that
 the stored totals equal the sums of the entries, that no line goes below zero unless an approved overspend allows it,
 and that the account agrees with a simple model kept beside it."""
 
@@ -16,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from avain.accounts import ledger
 from avain.accounts.agreements import end_agreement, make_agreement
-from avain.accounts.funding import allow_overspend, move_money
+from avain.accounts.funding import allow_overspend, close_account, move_money
 from avain.accounts.formats.camt054 import build_camt054
 from avain.accounts.formats.pain001 import parse_pain001
 from avain.accounts.invoices import accept_invoice, reject_invoice
@@ -66,6 +67,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.subs = list(self.account.sub_accounts.order_by("pk"))
         self.agreements = []
         self.invoice_count = 0
+        self.closed = False
         # The model: what each line should have, in the buckets the account keeps.
         self.expected = {
             sub.pk: {"granted": sub.granted, "committed": ZERO, "spent": ZERO, "paid": ZERO, "overspend": ZERO}
@@ -90,9 +92,12 @@ class LedgerMachine(RuleBasedStateMachine):
                     quantity=quantity, amount=None, valid_from=PERIOD.start, valid_until=PERIOD.end, made_by=self.by,
                 )
             except ValidationError as error:
-                assert error.code == "insufficient_funds" and cap > sub.left
+                if self.closed:
+                    assert error.code == "account_closed"
+                else:
+                    assert error.code == "insufficient_funds" and cap > sub.left
                 return
-        assert cap <= sub.left
+        assert cap <= sub.left and not self.closed
         self.expected[sub.pk]["committed"] += cap
         self.agreements.append(agreement)
 
@@ -117,7 +122,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 provider=self.provider, claims=[claim], source=InvoiceSource.CSV, recorded_by=self.by
             )
         fits = (
-            agreement.status == AgreementStatus.ACTIVE
+            not self.closed
+            and agreement.status == AgreementStatus.ACTIVE
             and not over_price
             and agreement.used_quantity + quantity <= agreement.quantity
         )
@@ -135,9 +141,9 @@ class LedgerMachine(RuleBasedStateMachine):
         try:
             allow_overspend(sub_account=sub, amount=amount, reason="Lisätarve" if amount else "", by=self.by)
         except ValidationError as error:
-            assert error.code == "overspend_in_use" and amount < over
+            assert error.code == "account_closed" if self.closed else error.code == "overspend_in_use" and amount < over
             return
-        assert amount >= over
+        assert amount >= over and not self.closed
         event("allowed an overspend" if amount else "took an overspend away")
         self.expected[sub.pk]["overspend"] = amount
 
@@ -155,9 +161,12 @@ class LedgerMachine(RuleBasedStateMachine):
             try:
                 make_receipt(self.account, amount=amount, line=line, purchase_date=PERIOD.start + dt.timedelta(days=day))
             except ValidationError as error:
-                assert error.code == "insufficient_funds" and amount > sub.left + sub.overspend_allowed
+                if self.closed:
+                    assert error.code == "account_closed"
+                else:
+                    assert error.code == "insufficient_funds" and amount > sub.left + sub.overspend_allowed
                 return
-        assert amount <= sub.left + sub.overspend_allowed
+        assert amount <= sub.left + sub.overspend_allowed and not self.closed
         event("went over a line's money" if amount > sub.left else "claimed a receipt")
         self.expected[sub.pk]["spent"] += amount
 
@@ -175,9 +184,9 @@ class LedgerMachine(RuleBasedStateMachine):
         try:
             move_money(account=self.account, from_sub=source, to_sub=target, amount=amount, by=self.by)
         except ValidationError as error:
-            assert error.code == "more_than_left" and amount > source.left
+            assert error.code == "account_closed" if self.closed else error.code == "more_than_left" and amount > source.left
             return
-        assert amount <= source.left
+        assert amount <= source.left and not self.closed
         event("moved money")
         self.expected[source.pk]["granted"] -= amount
         self.expected[target.pk]["granted"] += amount
@@ -192,6 +201,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if was_active:
             self.expected[agreement.sub_account_id]["committed"] -= agreement.remaining
 
+    @precondition(lambda self: not self.closed)  # the daily job releases instalments of open budgets only
     @rule(day=days)
     def release_next_instalment(self, day):
         instalment = self.account.instalment_schedule.filter(released_at__isnull=True).order_by("number").first()
@@ -223,17 +233,23 @@ class LedgerMachine(RuleBasedStateMachine):
             accept_invoice(invoice=data.draw(st.sampled_from(waiting)), by=self.client_user)
 
     @precondition(lambda self: self._has(InvoiceStatus.AWAITING_ACCEPTANCE))
-    @rule(data=st.data())
-    def reject(self, data):
+    @rule(data=st.data(), close_first=st.sampled_from([False] * 3 + [True]), day=days)
+    def reject(self, data, close_first, day):
+        """The client rejects an invoice, now and then once the budget has closed (closing is otherwise rare here,
+        as it ends the sequence's other movements)."""
         waiting = self._invoices(InvoiceStatus.AWAITING_ACCEPTANCE)
         if not waiting:
             return
+        if close_first and not self.closed:
+            self.close(day)
         invoice = data.draw(st.sampled_from(waiting))
         reject_invoice(invoice=invoice, by=self.client_user, reason="Palvelua ei saatu")
         event("rejected an invoice")
         for line in invoice.lines.select_related("agreement"):
             self.expected[line.sub_account_id]["spent"] -= line.amount
-            if line.agreement is not None and line.agreement.status == AgreementStatus.ACTIVE:  # back to the agreement
+            if self.closed:  # a closed budget has no use for the money: released, as at closing
+                self.expected[line.sub_account_id]["granted"] -= line.amount
+            elif line.agreement is not None and line.agreement.status == AgreementStatus.ACTIVE:  # back to the agreement
                 self.expected[line.sub_account_id]["committed"] += line.amount
 
     @precondition(lambda self: self._has(InvoiceStatus.APPROVED))
@@ -258,6 +274,19 @@ class LedgerMachine(RuleBasedStateMachine):
             for sub_id, amount in self._per_line(invoice).items():
                 self.expected[sub_id]["paid"] += amount
 
+    @precondition(lambda self: not self.closed and self._has(InvoiceStatus.AWAITING_ACCEPTANCE))
+    @rule(day=days)
+    def close(self, day):
+        """The budget closes: the agreements end and what is left on every line is released; invoices already
+        received stay payable, and a rejection after it releases its money too."""
+        with frozen_at(self._moment(day) + dt.timedelta(days=2)):
+            close_account(account=self.account, by=self.by)
+        self.closed = True
+        event("closed the budget")
+        for expected in self.expected.values():
+            expected["committed"] = ZERO
+            expected["granted"] = min(expected["granted"], expected["spent"])
+
     @invariant()
     def stored_totals_equal_the_entries(self):
         assert ledger.verify(SubAccount.objects.filter(account=self.account)) == []
@@ -266,6 +295,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def no_line_below_zero_and_the_model_agrees(self):
         for sub in SubAccount.objects.filter(account=self.account):
             assert sub.left >= -sub.overspend_allowed
+            if self.closed:  # nothing spendable is left on a closed budget, whatever came back to it after
+                assert sub.committed == 0 and sub.left <= 0
             assert sub.committed >= 0 and sub.spent >= 0 and sub.paid <= sub.spent
             expected = self.expected[sub.pk]
             assert (sub.granted, sub.committed, sub.spent, sub.paid, sub.overspend_allowed) == (

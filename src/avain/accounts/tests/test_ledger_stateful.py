@@ -201,12 +201,14 @@ class LedgerMachine(RuleBasedStateMachine):
         if was_active:
             self.expected[agreement.sub_account_id]["committed"] -= agreement.remaining
 
-    @precondition(lambda self: not self.closed)  # the daily job releases instalments of open budgets only
+    def _unreleased(self):
+        return self.account.instalment_schedule.filter(released_at__isnull=True).order_by("number")
+
+    # The daily job releases instalments of open budgets only; once all are out, the rule gives way to the others.
+    @precondition(lambda self: not self.closed and self._unreleased().exists())
     @rule(day=days)
     def release_next_instalment(self, day):
-        instalment = self.account.instalment_schedule.filter(released_at__isnull=True).order_by("number").first()
-        if instalment is None:
-            return
+        instalment = self._unreleased().first()
         with transaction.atomic():
             subs = ledger.lock_sub_accounts(sub.pk for sub in self.subs)
             release_instalment(self.account, instalment, list(subs.values()), by=self.by, at=self._moment(day))

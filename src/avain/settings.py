@@ -100,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The plain-SQL reads of the most opened pages (core/sql.py) are prepared after this many uses on a connection;
     # "off" behind a connection pooler in transaction mode that cannot keep prepared statements. The ORM's queries
     # bind on the client and are never prepared, whatever this says.

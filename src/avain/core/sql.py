@@ -45,7 +45,8 @@ def _cursor():
         return connection.cursor()
     connection.validate_thread_sharing()
     server_binding = Cursor(connection.connection)
-    return _LoggedCursor(server_binding, connection) if connection.queries_logged else CursorWrapper(server_binding, connection)
+    wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
+    return wrapper(server_binding, connection)
 
 
 class _LoggedCursor(CursorDebugWrapper):

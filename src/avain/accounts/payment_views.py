@@ -178,6 +178,7 @@ def batch_detail(request, batch_id: int):
             "payments": payment_list,
             "payer": payments.payer_account_of(request.staff.organiser_id),
             "is_draft": batch.status == BatchStatus.DRAFT,
+            "date_form": BatchForm(initial={"execution_date": batch.execution_date}),
             "is_exported": batch.status == BatchStatus.EXPORTED,
             "paid_count": sum(1 for p in payment_list if p.status == PaymentStatus.PAID),
             # Every notification of the bank about these payments, in the order they came: the payment's history.
@@ -197,6 +198,25 @@ def batch_export(request, batch_id: int):
             messages.error(request, message)
     else:
         messages.success(request, _("The payment file is ready. Download it and send it to the bank."))
+    return redirect("payment_batch", batch.pk)
+
+
+@require_POST
+@staff_required(FINANCE)
+def batch_date(request, batch_id: int):
+    """Move a draft batch to another payment date."""
+    batch = _batch_or_404(request, batch_id)
+    form = BatchForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["execution_date"])
+        batch = payments.change_batch_date(batch=batch, execution_date=form.cleaned_data["execution_date"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        day = formats.date_format(batch.execution_date, "SHORT_DATE_FORMAT")
+        messages.success(request, _("The payment date is now %(date)s.") % {"date": day})
     return redirect("payment_batch", batch.pk)
 
 

@@ -215,12 +215,7 @@ def create_batch(*, organiser, execution_date: dt.date, created_by, invoice_ids=
     IN_PAYMENT. Without ``invoice_ids``, every approved invoice of the organiser; an invoice that the bank could not
     pay (a broken IBAN, no payee name) is left out and listed in ``batch.left_out``. With ``invoice_ids``, every one
     of them must be approved and payable, or nothing is done."""
-    if execution_date < clock.today():
-        raise ValidationError(
-            _("The payment date %(date)s has passed. Choose today or a later day."),
-            code="date_in_past",
-            params={"date": date_text(execution_date)},
-        )
+    _refuse_past(execution_date)
     chosen = invoice_ids is not None
     if chosen:
         invoice_ids = set(invoice_ids)
@@ -310,6 +305,33 @@ def _lock_batch(batch: PaymentBatch) -> PaymentBatch:
     account_ids = Invoice.objects.filter(payments__batch_id=batch.pk).values_list("account_id", flat=True)
     _lock_accounts(account_ids)
     return PaymentBatch.objects.select_for_update().get(pk=batch.pk, organiser_id=batch.organiser_id)
+
+
+def _refuse_past(execution_date: dt.date) -> None:
+    if execution_date < clock.today():
+        raise ValidationError(
+            _("The payment date %(date)s has passed. Choose today or a later day."),
+            code="date_in_past",
+            params={"date": date_text(execution_date)},
+        )
+
+
+def change_batch_date(*, batch: PaymentBatch, execution_date: dt.date) -> PaymentBatch:
+    """Move a draft batch to another payment date, today or later. Once its file is made the bank has the date, and a
+    cancelled batch pays nothing, so neither changes."""
+    _refuse_past(execution_date)
+    with transaction.atomic():
+        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk, organiser_id=batch.organiser_id)
+        if batch.status == BatchStatus.EXPORTED:
+            raise ValidationError(
+                _("The payment file of this batch is made, so its payment date can no longer be changed here."),
+                code="already_exported",
+            )
+        if batch.status == BatchStatus.CANCELLED:
+            raise ValidationError(_("This batch was cancelled. Make a new batch."), code="batch_cancelled")
+        batch.execution_date = execution_date
+        batch.save(update_fields=["execution_date"])
+    return batch
 
 
 def cancel_batch(*, batch: PaymentBatch, cancelled_by) -> PaymentBatch:

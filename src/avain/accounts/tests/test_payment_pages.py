@@ -68,6 +68,7 @@ def batch_urls(batch):
         ("get", reverse("payment_batch", args=[batch.pk])),
         ("post", reverse("payment_batch_export", args=[batch.pk])),
         ("post", reverse("payment_batch_cancel", args=[batch.pk])),
+        ("post", reverse("payment_batch_date", args=[batch.pk])),
         ("get", reverse("payment_batch_file", args=[batch.pk])),
     ]
 
@@ -198,6 +199,31 @@ def test_a_draft_batch_is_cancelled_from_its_page_and_an_exported_one_is_not(wor
     assert "can no longer be cancelled" in page.content.decode()
     assert PaymentBatch.objects.get(pk=sent.pk).status == BatchStatus.EXPORTED
     assert not sent.payments.exclude(status=PaymentStatus.PENDING).exists()
+
+
+def test_a_draft_batch_moves_to_another_payment_date_and_an_exported_one_does_not(world, client):
+    organiser, account, finance, a, b = world
+    signed_in(client, finance)
+    draft = new_batch(organiser, finance)
+    url = reverse("payment_batch_date", args=[draft.pk])
+    later = PAY_DAY + dt.timedelta(days=7)
+    with frozen_at(IN_MARCH):
+        page = client.post(url, {"execution_date": later.isoformat()}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert "The payment date is now" in page.content.decode()
+        assert PaymentBatch.objects.get(pk=draft.pk).execution_date == later
+        before = db_snapshot()
+        for value, message in (("2025-03-01", "has passed"), ("31.2.2025", "Enter a valid date")):
+            page = client.post(url, {"execution_date": value}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+            assert message in page.content.decode()
+        assert db_snapshot() == before
+        export = client.post(reverse("payment_batch_export", args=[draft.pk]))
+        assert export.status_code == 302
+        page = client.post(url, {"execution_date": PAY_DAY.isoformat()}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "can no longer be changed here" in page.content.decode()
+    draft.refresh_from_db()
+    assert draft.execution_date == later
+    # The bank is told the date the batch has when its file is made.
+    assert parse_pain001(bytes(draft.pain001)).execution_date == later
 
 
 def test_a_batch_with_a_past_date_or_nothing_to_pay_is_refused_on_the_page(world, client):

@@ -345,14 +345,21 @@ def _predecessors(case_id: int, new_lines: list[PlanLine], open_by_line: dict[in
     taken: set[int] = set()
     found: dict[int, SubAccount] = {}
     for line in new_lines:
-        seen, current = set(), line.copied_from_id
-        while current is not None and current not in open_by_line and current not in seen:
-            seen.add(current)
-            current = copied_from.get(current)
-        if current in open_by_line and current not in taken:
+        current = _first_known(copied_from, line.copied_from_id, open_by_line)
+        if current is not None and current not in taken:
             taken.add(current)
             found[line.pk] = open_by_line[current]
     return found
+
+
+def _first_known(copied_from: dict[int, int | None], line_id: int | None, known) -> int | None:
+    """The first plan line in ``known`` that ``line_id``'s ``copied_from`` chain leads back to, ``line_id`` itself
+    included, or None; a chain that comes round to a line seen before ends there."""
+    seen = set()
+    while line_id is not None and line_id not in known and line_id not in seen:
+        seen.add(line_id)
+        line_id = copied_from.get(line_id)
+    return line_id if line_id in known else None
 
 
 def open_successors(account: BudgetAccount, all_subs: list[SubAccount]) -> dict[int, SubAccount]:
@@ -369,11 +376,7 @@ def open_successors(account: BudgetAccount, all_subs: list[SubAccount]) -> dict[
     by_line = {sub.plan_line_id: sub for sub in all_subs}
     next_of: dict[int, SubAccount] = {}
     for sub in sorted(all_subs, key=lambda s: s.pk):
-        seen, current = set(), copied_from.get(sub.plan_line_id)
-        while current is not None and current not in by_line and current not in seen:
-            seen.add(current)
-            current = copied_from.get(current)
-        before = by_line.get(current)
+        before = by_line.get(_first_known(copied_from, copied_from.get(sub.plan_line_id), by_line))
         if before is not None and before.pk < sub.pk and not before.is_open and before.pk not in next_of:
             next_of[before.pk] = sub
     found = {}

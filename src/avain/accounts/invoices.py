@@ -121,7 +121,7 @@ def reject_invoice(*, invoice: Invoice, by, reason: str) -> Invoice:
     it waits for their acceptance; the organiser's social workers and finance while it waits for acceptance or
     approval. Rejecting a rejected invoice changes nothing.
 
-    The returned invoice's ``money_released`` (set when this call rejected it) is what went back to the organiser
+    The returned invoice's ``money_released`` (zero for a second click) is what went back to the organiser
     rather than to the budget: the budget was closed, or a change of the plan removed the line (see
     :func:`_give_money_back`)."""
     reason = (reason or "").strip()
@@ -137,6 +137,7 @@ def reject_invoice(*, invoice: Invoice, by, reason: str) -> Invoice:
                 code="not_allowed",
             )
         if invoice.status == InvoiceStatus.REJECTED:
+            invoice.money_released = ZERO
             return invoice  # a second click
         if invoice.status in SETTLED or invoice.status == InvoiceStatus.APPROVED:
             raise ValidationError(

@@ -13,7 +13,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from avain.core.feedback import show_errors
-from avain.core.money import ZERO
 from avain.organisations.access import staff_required
 from avain.organisations.selectors import CLIENT_DATA_ROLES
 from avain.people.access import portal_access
@@ -102,7 +101,7 @@ def portal_invoices(request, client):
                 messages.success(request, _("You accepted invoice %(number)s.") % {"number": invoice.invoice_number})
             else:
                 rejected = reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
-                if getattr(rejected, "money_released", ZERO) > 0:
+                if rejected.money_released > 0:
                     text = _(
                         "You rejected invoice %(number)s. Its money went back to the organiser, because your budget "
                         "has been closed or the plan no longer has that line."
@@ -199,7 +198,7 @@ def invoice_approval(request):
                 messages.success(request, _("Invoice %(number)s is approved for payment.") % {"number": invoice.invoice_number})
             else:
                 rejected = reject_invoice(invoice=invoice, by=request.user, reason=form.cleaned_data["reason"])
-                if getattr(rejected, "money_released", ZERO) > 0:
+                if rejected.money_released > 0:
                     text = _(
                         "Invoice %(number)s is rejected. Its money went back to the organiser, because the client's "
                         "budget has been closed or the plan no longer has that line."

@@ -245,9 +245,7 @@ def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | No
         return None
     bounds = [0]
     for start, following in zip(starts, starts[1:]):
-        end = None
-        for end in _FINVOICE_END.finditer(data, start, following):
-            pass
+        end = _last_match(_FINVOICE_END, data, start, following)
         if end is not None:
             bounds.append(end.end())
         else:
@@ -260,21 +258,24 @@ def _transmission_messages(data: bytes) -> list[tuple[bytes | None, bytes]] | No
     messages = []
     for position, start in enumerate(starts):
         begin, end = bounds[position], bounds[position + 1]
-        frame_end = None
-        for frame_end in _FRAME_END.finditer(data, begin, start):
-            pass
+        frame_end = _last_match(_FRAME_END, data, begin, start)
         cut = frame_end.end() if frame_end is not None else begin
         frame = data[begin:cut].strip(_WHITE_SPACE) if frame_end is not None else None
         document = data[cut:end].strip(_WHITE_SPACE)
         if not document.removeprefix(_UTF8_BOM).startswith(b"<?xml"):
-            declaration = None
-            for declaration in _DECLARATION.finditer(data, begin, cut):
-                pass
+            declaration = _last_match(_DECLARATION, data, begin, cut)
             declaration = declaration.group() if declaration is not None else file_declaration
             if declaration is not None:
                 document = declaration + b"\n" + document
         messages.append((frame, document))
     return messages
+
+
+def _last_match(pattern: re.Pattern, data: bytes, start: int, end: int) -> re.Match | None:
+    match = None
+    for match in pattern.finditer(data, start, end):
+        pass
+    return match
 
 
 def _parse_message(frame: bytes | None, document: bytes) -> FinvoiceResult:

@@ -3,6 +3,7 @@ many clients, entries or invoices there are: the totals are read from the sub-ac
 from the entries, and the only aggregate over entries (``monthly_spending``) uses the (account, at) index."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from avain.catalogue.selectors import user_roles_sql
 from avain.core.money import ZERO, money_sum, round_money
 from avain.core.sql import fetch_all, instance_from_row, money
 from avain.people.models import Client
@@ -140,51 +142,92 @@ _ACCOUNT_COLUMNS = (
     "id", "organiser_id", "client_id", "decision_id", "period_start", "period_end", "status", "instalments",
     "warning_percent",
 )  # fmt: skip
-_CLIENT_WITH_OVERVIEW_SQL = f"""
-    SELECT {CLIENT_COLUMNS}, {", ".join("a." + name for name in _ACCOUNT_COLUMNS)},
-           s.id, s.plan_line_id, s.description, s.planned, s.granted, s.committed, s.spent, s.paid, s.is_open
-    FROM people_client c
-    LEFT JOIN accounts_budgetaccount a ON a.organiser_id = c.organiser_id AND a.client_id = c.id
-    LEFT JOIN accounts_subaccount s ON s.organiser_id = a.organiser_id AND s.account_id = a.id
-    WHERE c.id = %s
-    ORDER BY a.opened_at DESC, a.id DESC, s.id"""
+_LINE_COLUMNS = ("id", "plan_line_id", "description", "planned", "granted", "committed", "spent", "paid", "is_open")
+_ACCOUNT_START = CLIENT_WIDTH + 2  # after the client's columns and their user's two roles
+_LINE_START = _ACCOUNT_START + len(_ACCOUNT_COLUMNS)
+_ACTIVITY_START = _LINE_START + len(_LINE_COLUMNS)
 
 
-def client_with_overview(client_id: int) -> tuple[Client | None, AccountOverview | None]:
-    """The client, as portal_access reads them (without their organiser, which the page does not show), and the
-    overview of the client's newest budget account (None before the budget is granted), in one query in plain SQL
-    (see core.sql): a row per sub-account, joined to its account and the client, the newest account first (joined
-    rather than found by a subquery, which PostgreSQL took longer to plan than to run). A loader for portal_access: the
-    client's account page is the page clients open most, and it shows nothing else of the account."""
-    rows = fetch_all(_CLIENT_WITH_OVERVIEW_SQL, [client_id])
-    if not rows:
-        return None, None
-    client = client_from_row(rows[0])
-    account_id = rows[0][CLIENT_WIDTH]
-    if account_id is None:
-        return client, None
-    # The newest account's rows come first; a client's earlier accounts (earlier budget periods) follow.
-    rows = [row for row in rows if row[CLIENT_WIDTH] == account_id]
-    account_end = CLIENT_WIDTH + len(_ACCOUNT_COLUMNS)
-    account = instance_from_row(BudgetAccount, _ACCOUNT_COLUMNS, rows[0][CLIENT_WIDTH:account_end])
-    lines = tuple(
-        LineTotals(
-            sub_account_id=pk,
-            plan_line_id=plan_line_id,
-            description=description,
-            planned=money(planned),
-            granted=money(granted),
-            committed=money(committed),
-            spent=money(spent),
-            paid=money(paid),
-            is_open=bool(is_open),
-        )
-        for pk, plan_line_id, description, planned, granted, committed, spent, paid, is_open in (
-            row[account_end:] for row in rows
-        )
-        if pk is not None  # an account without sub-accounts gives one row of the account alone
+def client_with_account(client_id: int) -> tuple[Client | None, AccountOverview | None, "AccountActivity | None"]:
+    """The client, as portal_access reads them (without their organiser, which the page does not show), the overview
+    of the client's newest budget account and its activity (both None before the budget is granted): everything the
+    client's account page shows, in one query in plain SQL (see core.sql). A loader for portal_access: the account
+    page is the page clients open most, and each query costs far more in round trips and Python than PostgreSQL takes
+    to answer it by index (bench/README.md).
+
+    The query is a ``UNION ALL`` of three kinds of row, each with the others' columns empty: a row per sub-account of
+    the newest account, joined to the account and the client (one row of the client alone before the budget is
+    granted), then the activity's rows (``_activity_sql``) of that account. The client's user's roles come with the
+    client, for the page's navigation (``client.user_roles``, see portal.context_processors)."""
+    sql, month_params = _client_with_account_sql()
+    rows = fetch_all(sql, [client_id, client_id, INVOICES_SHOWN, *month_params, *_ACTIVITY_KINDS])
+    overview_rows = [row for row in rows if row[0] == "line"]
+    if not overview_rows:
+        return None, None, None
+    first = overview_rows[0][1:]
+    client = client_from_row(first)
+    client.user_roles = tuple(bool(role) for role in first[CLIENT_WIDTH:_ACCOUNT_START])
+    if first[_ACCOUNT_START] is None:
+        return client, None, None
+    account = instance_from_row(BudgetAccount, _ACCOUNT_COLUMNS, first[_ACCOUNT_START:_LINE_START])
+    lines = sorted(
+        (
+            LineTotals(
+                sub_account_id=pk,
+                plan_line_id=plan_line_id,
+                description=description,
+                planned=money(planned),
+                granted=money(granted),
+                committed=money(committed),
+                spent=money(spent),
+                paid=money(paid),
+                is_open=bool(is_open),
+            )
+            for pk, plan_line_id, description, planned, granted, committed, spent, paid, is_open in (
+                row[1 + _LINE_START : 1 + _ACTIVITY_START] for row in overview_rows
+            )
+            if pk is not None  # an account without sub-accounts gives one row of the account alone
+        ),
+        key=lambda line: line.sub_account_id,
     )
-    return client, AccountOverview(account=account, lines=lines)
+    overview = AccountOverview(account=account, lines=tuple(lines))
+    activity_rows = [(row[0], *row[1 + _ACTIVITY_START :]) for row in rows if row[0] != "line"]
+    return client, overview, _activity(account, overview.planned, activity_rows)
+
+
+@functools.cache
+def _client_with_account_sql_for(time_zone: str, vendor: str) -> tuple[str, tuple]:
+    empty_overview = "NULL, " * _ACTIVITY_START
+    activity, month_params = _activity_sql(
+        "(SELECT id FROM newest)", "(SELECT organiser_id FROM newest)", padding=empty_overview
+    )
+    # Typed empty values where the first branch has no value of its own: PostgreSQL types a UNION's columns from its
+    # branches two at a time, and two untyped NULLs would make a column text before the invoices' numbers come.
+    empty_activity = ", ".join(
+        f"CAST(NULL AS {kind})" for kind in ("TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT")
+    )
+    return f"""
+        WITH newest AS (
+            SELECT a.id, a.organiser_id
+            FROM accounts_budgetaccount a JOIN people_client c ON c.organiser_id = a.organiser_id AND c.id = a.client_id
+            WHERE c.id = %s
+            ORDER BY a.opened_at DESC, a.id DESC
+            LIMIT 1
+        )
+        SELECT 'line', {CLIENT_COLUMNS}, {user_roles_sql("c.user_id")},
+               {", ".join("a." + name for name in _ACCOUNT_COLUMNS)}, {", ".join("s." + name for name in _LINE_COLUMNS)},
+               {empty_activity}
+        FROM people_client c
+        LEFT JOIN accounts_budgetaccount a
+               ON a.organiser_id = c.organiser_id AND a.client_id = c.id AND a.id = (SELECT id FROM newest)
+        LEFT JOIN accounts_subaccount s ON s.organiser_id = a.organiser_id AND s.account_id = a.id
+        WHERE c.id = %s
+        UNION ALL
+        {activity}""", month_params
+
+
+def _client_with_account_sql() -> tuple[str, tuple]:
+    return _client_with_account_sql_for(timezone.get_current_timezone_name(), connection.vendor)
 
 
 @dataclass(frozen=True)
@@ -236,35 +279,50 @@ class MonthSpending:
         return self.spent > self.pace
 
 
-def _activity_sql() -> tuple[str, tuple]:
+def _activity_sql(account: str = "%s", organiser: str = "%s", padding: str = "") -> tuple[str, tuple]:
     """Spending and reversals summed per calendar month in the local time zone, and the newest invoices with the number
-    of all of them, in one statement (a row per month, then a row per invoice). The month is cut by the database's own
-    function, as the ORM's TruncMonth does (PostgreSQL's DATE_TRUNC, Django's function on SQLite), and given as text
-    like the invoice's date, so that both databases give the same types; the amounts are whole cents."""
+    of all of them, in one statement (a row per invoice, then a row per month; the kind of row, then ``padding``,
+    then the row's values), of the account that ``account`` and ``organiser`` give (SQL expressions: placeholders,
+    by default). The month is cut by the database's own function, as the ORM's TruncMonth does (PostgreSQL's
+    DATE_TRUNC, Django's function on SQLite), and given as text like the invoice's date, so that both databases give
+    the same types; the amounts are whole cents.
+
+    The parameters, in order: the organiser and the account for the invoices (if placeholders), the number of
+    invoices shown, the month's parameters (returned), the organiser and the account for the months (if
+    placeholders), and the two kinds of entry (_ACTIVITY_KINDS)."""
     month, month_params = connection.ops.datetime_trunc_sql("month", "at", (), timezone.get_current_timezone_name())
     return f"""
-        SELECT 'month', e.month, SUM(e.amount), NULL, NULL, NULL, NULL, NULL
-        FROM (
-            SELECT CAST({month} AS TEXT) AS month, amount
-            FROM accounts_ledgerentry
-            WHERE organiser_id = %s AND account_id = %s AND kind IN (%s, %s)
-        ) e
-        GROUP BY e.month
-        UNION ALL
-        SELECT 'invoice', CAST(i.invoice_date AS TEXT), i.total, i.id, p.name, i.invoice_number, i.status, i.count_of_all
+        SELECT 'invoice', {padding}CAST(i.invoice_date AS TEXT), i.total, i.id, p.name, i.invoice_number, i.status, i.count_of_all
         FROM (
             SELECT id, invoice_date, provider_id, invoice_number, total, status, COUNT(*) OVER () AS count_of_all
             FROM accounts_invoice
-            WHERE organiser_id = %s AND account_id = %s
+            WHERE organiser_id = {organiser} AND account_id = {account}
             ORDER BY invoice_date DESC, id DESC
             LIMIT %s
         ) i
-        LEFT JOIN catalogue_provider p ON p.id = i.provider_id""", month_params
+        LEFT JOIN catalogue_provider p ON p.id = i.provider_id
+        UNION ALL
+        SELECT 'month', {padding}e.month, SUM(e.amount), NULL, NULL, NULL, NULL, NULL
+        FROM (
+            SELECT CAST({month} AS TEXT) AS month, amount
+            FROM accounts_ledgerentry
+            WHERE organiser_id = {organiser} AND account_id = {account} AND kind IN (%s, %s)
+        ) e
+        GROUP BY e.month""", tuple(month_params)
+
+
+_ACTIVITY_KINDS = (EntryKind.SPENDING.value, EntryKind.REVERSAL.value)
+
+
+@dataclass(frozen=True)
+class AccountActivity:
+    months: list["MonthSpending"]
+    invoice_list: InvoiceList
 
 
 def account_activity(
     account: BudgetAccount, planned_total: Decimal, invoices_shown: int = INVOICES_SHOWN
-) -> tuple[list["MonthSpending"], InvoiceList]:
+) -> AccountActivity:
     """Spending per calendar month of the period, and the account's newest invoices with how many there are in all:
     one query in plain SQL (see core.sql), an aggregate over the account's spending and reversal entries (the
     (account, at) index) and the invoices by account, whose count is a window computed before the limit.
@@ -274,13 +332,12 @@ def account_activity(
     only partly inside it gets its share; the paces add up to the planned total exactly (each is a difference of
     rounded running sums)."""
     sql, month_params = _activity_sql()
-    rows = fetch_all(
-        sql,
-        [
-            *month_params, account.organiser_id, account.pk, EntryKind.SPENDING.value, EntryKind.REVERSAL.value,
-            account.organiser_id, account.pk, invoices_shown,
-        ],
-    )  # fmt: skip
+    ids = (account.organiser_id, account.pk)
+    rows = fetch_all(sql, [*ids, invoices_shown, *month_params, *ids, *_ACTIVITY_KINDS])
+    return _activity(account, planned_total, rows)
+
+
+def _activity(account: BudgetAccount, planned_total: Decimal, rows) -> AccountActivity:
     spent, invoices, count = {}, [], 0
     for kind, day, cents, invoice_id, provider, number, status, count_of_all in rows:
         if kind == "month":
@@ -293,7 +350,7 @@ def account_activity(
         invoices=[InvoiceRow(day, provider, number, total, status) for day, _id, provider, number, total, status in invoices],
         count=count,
     )
-    return _months(account, spent, planned_total), invoice_list
+    return AccountActivity(months=_months(account, spent, planned_total), invoice_list=invoice_list)
 
 
 def _months(account: BudgetAccount, spent: dict[dt.date, Decimal], planned_total: Decimal) -> list["MonthSpending"]:

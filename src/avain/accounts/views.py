@@ -71,7 +71,9 @@ def case_decision(request, case_id: int):
     )
 
 
-def _account_figures(overview: selectors.AccountOverview, **links) -> AccountFigures:
+def _account_figures(
+    overview: selectors.AccountOverview, activity: selectors.AccountActivity, **links
+) -> AccountFigures:
     """Everything the account pages show, in a fixed number of queries however long the account's history is."""
     account = overview.account
     outlook = forecast(
@@ -85,13 +87,12 @@ def _account_figures(overview: selectors.AccountOverview, **links) -> AccountFig
             warning_percent=account.warning_percent,
         )
     )
-    months, invoice_list = selectors.account_activity(account, overview.planned)
     schedule = selectors.instalment_schedule(account) if account.instalments > 1 else selectors.NO_SCHEDULE
     return AccountFigures(
         overview=overview,
         forecast=outlook,
-        months=months,
-        invoice_list=invoice_list,
+        months=activity.months,
+        invoice_list=activity.invoice_list,
         next_instalment=selectors.next_instalment(overview, schedule),
         **links,
     )
@@ -104,8 +105,10 @@ def case_account(request, case_id: int):
     if account is None:
         raise Http404
     links = [(reverse("case_agreements", args=[case.pk]), _("Agreements with providers"))]
+    overview = selectors.account_overview(account)
     figures = _account_figures(
-        selectors.account_overview(account),
+        overview,
+        selectors.account_activity(account, overview.planned),
         statement_csv_url=reverse("case_statement_csv", args=[case.pk]),
         statement_xlsx_url=reverse("case_statement_xlsx", args=[case.pk]),
         account_links=links if request.staff.role == Role.SOCIAL_WORKER else [],
@@ -123,17 +126,18 @@ def case_account(request, case_id: int):
     )
 
 
-@portal_access(WHAT.ACCOUNT, load=selectors.client_with_overview)
-def portal_account(request, client, overview):
-    """The client's budget account. The page clients open most, so it costs little more than any page: the client and
-    the account's lines are read in one query (client_with_overview), the monthly sums and the invoices in another
-    (account_activity), its paths are reversed once per process (path_maker) and it is written in Python (account_page),
-    put straight into the page shell."""
+@portal_access(WHAT.ACCOUNT, load=selectors.client_with_account)
+def portal_account(request, client, overview, activity):
+    """The client's budget account. The page clients open most, so it costs little more than any page: the client,
+    the account's lines, the monthly sums and the invoices are read in one query (client_with_account), its paths are
+    reversed once per process (path_maker) and it is written in Python (account_page), put straight into the page
+    shell."""
     path_for = path_maker()
     figures = None
     if overview is not None:
         figures = _account_figures(
             overview,
+            activity,
             statement_csv_url=path_for("portal_statement_csv", client.pk),
             statement_xlsx_url=path_for("portal_statement_xlsx", client.pk),
             account_links=[

@@ -11,29 +11,28 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info, gettext
 from django.utils.translation import gettext_noop as _
 
+from avain.catalogue.selectors import user_roles_sql
 from avain.core.paths import path_maker
 from avain.core.sql import fetch_one
 from avain.organisations.models import Role
 from avain.organisations.selectors import staff_memberships
 
-_ROLES_SQL = """
-    SELECT EXISTS (SELECT 1 FROM organisations_staffmembership WHERE user_id = %s AND active = %s),
-           EXISTS (SELECT 1 FROM catalogue_providercontact WHERE user_id = %s)"""
-_WHO_SQL = _ROLES_SQL + """,
-           (SELECT id FROM people_client WHERE user_id = %s)"""
+_ROLES_SQL = f"SELECT {user_roles_sql('%s')}"
+_WHO_SQL = f"{_ROLES_SQL}, (SELECT id FROM people_client WHERE user_id = %s)"
 
 
 def _who(request, user) -> dict:
     """In one query: whether the user works for an organiser or a provider, and the client they are, if any. Every
     page shows the navigation, so it must not cost a query per kind of user, and it is plain SQL (see core.sql). On
-    the client's own portal pages portal_access has read the client already (a user is at most one client)."""
+    the client's own portal pages portal_access has read the client already (a user is at most one client), and the
+    loader of a page opened often reads the user's roles with them (``user_roles``, see catalogue.user_roles_sql)."""
     pk = user.pk
     client = getattr(request, "client", None)
     if client is not None and client.user_id == pk:
-        works_for_organiser, works_for_provider = fetch_one(_ROLES_SQL, [pk, True, pk])
-        client_id = client.pk
+        roles = getattr(client, "user_roles", None) or fetch_one(_ROLES_SQL, [pk, pk])
+        (works_for_organiser, works_for_provider), client_id = roles, client.pk
     else:
-        works_for_organiser, works_for_provider, client_id = fetch_one(_WHO_SQL, [pk, True, pk, pk])
+        works_for_organiser, works_for_provider, client_id = fetch_one(_WHO_SQL, [pk, pk, pk])
     return {
         "works_for_organiser": bool(works_for_organiser),
         "works_for_provider": bool(works_for_provider),

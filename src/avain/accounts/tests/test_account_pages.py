@@ -156,7 +156,7 @@ def test_the_figures_on_both_pages_are_the_stored_totals_per_line_and_in_total(c
 def test_the_monthly_table_is_the_spending_entries_by_month_against_an_even_pace(client, case):
     account = account_of(case)
     spend(account, [(dt.date(2025, 2, 3), "2"), (dt.date(2025, 2, 20), "5"), (dt.date(2025, 4, 7), "1")])
-    months, _invoices = selectors.account_activity(account, Decimal("2800.00"))
+    months = selectors.account_activity(account, Decimal("2800.00")).months
     assert [m.month for m in months] == [dt.date(2025, m, 1) for m in range(1, 13)]
     assert [m.spent for m in months][:5] == [Decimal("0.00"), Decimal("70.00"), Decimal("0.00"), Decimal("10.00"),
                                               Decimal("0.00")]
@@ -331,15 +331,15 @@ def test_the_account_opened_by_the_case_is_the_one_shown(case):
 # (accounts/account_page.py). These pin what that must keep: the queries, the formats, the escaping, the newest account.
 
 
-def test_the_clients_own_page_makes_five_queries(client, case):
-    """The session, the user, the client with the account and its lines, the monthly sums with the invoices, and the
-    navigation's facts: no more, however long the account's history (see the test above)."""
+def test_the_clients_own_page_makes_three_queries(client, case):
+    """The session, the user, and the client with their user's roles, the account, its lines, the monthly sums and the
+    invoices: no more, however long the account's history (see the test above)."""
     spend(account_of(case), [(dt.date(2025, 2, 10), "3"), (dt.date(2025, 3, 10), "2")])
     client.force_login(case.client.user)
     get(client, "portal_account", case.client_id)  # the first request of a session may set things up
     with frozen_at(noon(dt.date(2025, 6, 1))), CaptureQueriesContext(connection) as queries:
         get(client, "portal_account", case.client_id)
-    assert len(queries) == 5, [q["sql"][:70] for q in queries.captured_queries]
+    assert len(queries) == 3, [q["sql"][:70] for q in queries.captured_queries]
 
 
 def test_the_page_in_finnish_has_finnish_amounts_dates_and_texts_and_escapes_what_people_typed(client):
@@ -374,7 +374,7 @@ def test_the_page_shows_the_clients_newest_account(client, case):
     with frozen_at(noon(dt.date(2026, 2, 1))):
         html = get(client, "portal_account", case.client_id)
     assert "01/01/2026–12/31/2026" in html
-    assert selectors.client_with_overview(case.client_id)[1].account == account_of(later)
+    assert selectors.client_with_account(case.client_id)[1].account == account_of(later)
 
 
 def test_a_client_id_no_row_can_have_is_not_found(client, case):

@@ -305,7 +305,7 @@ def test_the_next_instalment_shown_is_what_its_release_grants_after_a_change(cha
         overview, schedule = selectors.account_overview(account), selectors.instalment_schedule(account)
         with django_assert_num_queries(0):  # the page's reads carry all it needs
             shown = selectors.next_instalment(overview, schedule)
-        _client, portal_overview = selectors.client_with_overview(case.client_id)
+        _client, portal_overview, _activity = selectors.client_with_account(case.client_id)
         assert selectors.next_instalment(portal_overview, schedule) == shown
         assert (shown.number, shown.count, shown.due_on) == (number, 4, day)
 

@@ -23,7 +23,7 @@ def user_roles_sql(user: str) -> str:
     """Two columns of plain SQL (see core.sql): whether the user whose id ``user`` gives (an SQL expression: a column,
     or a placeholder, which then asks for the user's id twice) works for an organiser (an active staff membership)
     and for a provider (as a provider contact). Every page's navigation shows what the user's roles open, so the page's
-    own first read can carry them (accounts.selectors.client_with_overview) rather than cost a query of their own."""
+    own first read can carry them (accounts.selectors.client_with_account) rather than cost a query of their own."""
     return (
         f"EXISTS (SELECT 1 FROM organisations_staffmembership m WHERE m.user_id = {user} AND m.active = true), "
         f"EXISTS (SELECT 1 FROM catalogue_providercontact pc WHERE pc.user_id = {user})"

@@ -19,7 +19,9 @@ from django.utils.text import capfirst
 
 from avain.accounts import selectors
 from avain.accounts.models import BudgetAccount, EntryKind, InvoiceSource, InvoiceStatus, LedgerEntry, SubAccount
+from avain.accounts.invoices import reject_invoice
 from avain.accounts.posting import post_provider_invoices
+from avain.catalogue.models import ProviderContact
 from avain.core.clock import frozen_at
 from avain.core.periods import Period
 from avain.organisations.models import Role
@@ -34,6 +36,7 @@ from avain.testing import (
     make_client,
     make_close_one,
     make_organiser,
+    make_provider,
     make_provider_contact,
     make_staff,
 )
@@ -340,6 +343,47 @@ def test_the_clients_own_page_makes_three_queries(client, case):
     with frozen_at(noon(dt.date(2025, 6, 1))), CaptureQueriesContext(connection) as queries:
         get(client, "portal_account", case.client_id)
     assert len(queries) == 3, [q["sql"][:70] for q in queries.captured_queries]
+
+
+def test_the_clients_one_read_gives_the_same_figures_as_the_workers_reads(case):
+    """client_with_account reads in one query what account_overview and account_activity read for the worker's page:
+    the lines in order, the months (spending and a reversal) and the newest invoices with the count of all."""
+    account = account_of(case)
+    days = [dt.date(2025, 1 + k % 4, 1 + k) for k in range(14)]
+    agreement = spend(account, [(day, "1") for day in days])
+    spend(account, [(dt.date(2025, 3, 3), "2")], line=1, unit_price="12.50", quantity="20")
+    first = agreement.invoice_lines.order_by("pk").first().invoice
+    with frozen_at(noon(dt.date(2025, 5, 2))):
+        reject_invoice(invoice=first, by=case.worker, reason="Väärä päivä")
+    assert LedgerEntry.objects.filter(account=account, kind=EntryKind.REVERSAL).exists()
+
+    client_, overview, activity = selectors.client_with_account(case.client_id)
+    assert client_ == case.client
+    worker_overview = selectors.account_overview(account)
+    assert overview == worker_overview and [line.sub_account_id for line in overview.lines] == sorted(
+        SubAccount.objects.filter(account=account).values_list("pk", flat=True)
+    )
+    assert activity == selectors.account_activity(account, worker_overview.planned)
+    assert activity.invoice_list.count == 15 and len(activity.invoice_list.invoices) == selectors.INVOICES_SHOWN
+    assert sum(m.spent for m in activity.months) == worker_overview.spent
+
+
+def test_a_client_who_also_works_for_the_organiser_and_a_provider_has_those_pages_in_the_navigation(client, case):
+    """The account page's one read carries the client's user's roles: the navigation needs no query of its own."""
+    user = case.client.user
+    client.force_login(user)
+    html = get(client, "portal_account", case.client_id)
+    for name in ("work_queue", "provider_invoices"):
+        assert f'href="{reverse(name)}"' not in html
+
+    make_staff(case.organiser, Role.SOCIAL_WORKER, user=user)
+    ProviderContact.objects.create(organiser=case.organiser, provider=make_provider(case.organiser), user=user)
+    with CaptureQueriesContext(connection) as queries:
+        html = get(client, "portal_account", case.client_id)
+    for path in (reverse("work_queue"), reverse("provider_invoices"), reverse("portal_plan", args=[case.client_id])):
+        assert f'href="{path}"' in html
+    # The one read, and the staff roles that choose the organiser's items (the user's memberships).
+    assert [q["sql"].lstrip()[:13] for q in queries.captured_queries[2:]] == ["WITH newest A", 'SELECT "organ']
 
 
 def test_the_page_in_finnish_has_finnish_amounts_dates_and_texts_and_escapes_what_people_typed(client):

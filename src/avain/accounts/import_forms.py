@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from avain.catalogue.models import Provider, RegistrationStatus
+
 from .imports import MAX_FILE_BYTES, MAX_FILE_MB
 
 
@@ -30,3 +32,21 @@ class InvoiceFileForm(forms.Form):
 
     def content(self) -> bytes:
         return b"".join(self.cleaned_data["file"].chunks())
+
+
+class StaffInvoiceFileForm(InvoiceFileForm):
+    """Finance imports a file a provider sent another way (an e-invoice operator's delivery, an e-mail): the same
+    checks as the provider's own upload, against the provider chosen here. A Finvoice invoice from another business ID
+    than the chosen provider's is refused, so a wrong choice posts nothing."""
+
+    provider = forms.ModelChoiceField(
+        label=_("Provider"), queryset=Provider.objects.none(), empty_label=_("Choose the provider")
+    )
+
+    field_order = ["provider", "file"]
+
+    def __init__(self, *args, organiser_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Provider.objects.filter(
+            organiser_id=organiser_id, status=RegistrationStatus.APPROVED
+        ).order_by("name", "pk")

@@ -48,7 +48,7 @@ from avain.core import clock, faults
 from .formats import finvoice, references
 from .formats.errors import FileFormatError, FormatError
 from .formats.safexml import parse_untrusted
-from .models import ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
+from .models import Agreement, ImportFile, ImportKind, ImportStatus, Invoice, InvoiceSource
 from .posting import (
     PROBLEM_MESSAGES,
     InvoiceClaim,
@@ -965,6 +965,48 @@ def import_of(provider: Provider, import_id: int) -> ImportFile | None:
         .defer("content")
         .first()
     )
+
+
+def organiser_imports(organiser_id: int):
+    """The invoice files of every provider of the organiser, newest first, with the provider and who received each
+    (the content and problems left out: they can be large)."""
+    return (
+        ImportFile.objects.filter(organiser_id=organiser_id, kind__in=[ImportKind.FINVOICE, ImportKind.CSV])
+        .select_related("provider", "received_by")
+        .defer("content", "problems")
+        .order_by("-received_at", "-id")
+    )
+
+
+def organiser_import(organiser_id: int, import_id: int) -> ImportFile | None:
+    return (
+        ImportFile.objects.filter(
+            organiser_id=organiser_id, kind__in=[ImportKind.FINVOICE, ImportKind.CSV], pk=import_id
+        )
+        .select_related("provider", "received_by")
+        .defer("content")
+        .first()
+    )
+
+
+def clients_in_view(import_file: ImportFile, listed_problems) -> set[int]:
+    """The clients whose data a file's page shows someone other than its provider: those of the invoices recorded
+    from the file, and of the agreements that the listed problems name (their messages tell what is left on them)."""
+    clients = set(
+        invoices_of_import(import_file).values_list("account__client_id", flat=True)
+    )
+    numbers = {
+        str(problem["params"]["agreement"])
+        for problem in listed_problems
+        if isinstance(problem.get("params"), dict) and problem["params"].get("agreement")
+    }
+    if numbers:
+        clients |= set(
+            Agreement.objects.filter(
+                organiser_id=import_file.organiser_id, provider_id=import_file.provider_id, number__in=numbers
+            ).values_list("account__client_id", flat=True)
+        )
+    return clients
 
 
 def invoices_of_import(import_file: ImportFile):

@@ -51,6 +51,7 @@ _ORGANISER_ITEMS = (  # shown to staff with one of the roles
     ("client_list", _("Clients"), {SW, APPROVER, FINANCE}),
     ("follow_up_list", _("Follow-up meetings"), {SW}),
     ("invoice_approval", _("Invoices waiting for approval"), {SW, FINANCE}),
+    ("staff_invoice_files", _("Invoice files"), {FINANCE}),
     ("staff_time", _("Time use"), {SW}),
     ("worker_diary", _("My diary"), {SW}),
     ("staff_feedback", _("Clients' feedback"), {SW}),

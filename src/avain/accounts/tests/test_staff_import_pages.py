@@ -220,3 +220,53 @@ def test_only_the_organisers_finance_gets_in(client, agreements, finance):
     client.force_login(make_provider_contact(first.provider))
     assert get(client, reverse("staff_invoice_files")).status_code in (302, 403)
     assert len(logged()) == 0
+
+
+# --- In a real browser -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_finance_imports_a_file_through_the_pages_in_a_browser(live_server, new_page, assert_accessible, sign_in, tmp_path):
+    """The live server runs on the real clock: the lines are for services given today."""
+    from playwright.sync_api import expect
+
+    from avain.core import clock
+    from avain.testing import TEST_PASSWORD
+
+    organiser = make_organiser(name="Laskujen hyvinvointialue")
+    provider = make_provider(organiser, "Kotiapu Oy")
+    account = account_of(case_active(organiser=organiser))
+    agreement = make_agreement(account, provider=provider, unit_price="40.00", quantity="10")
+    finance = make_staff(organiser, Role.FINANCE, "fiona.finance", password=TEST_PASSWORD)
+    today = clock.today().strftime("%d.%m.%Y")
+    file = tmp_path / "toimitus.csv"
+    file.write_text("\r\n".join([
+        HEADER,
+        f"K-1;{today};{today};{agreement.number};{today};2;40,00;80,00;Kotiapu",
+        f"K-1;{today};{today};{agreement.number};{today};1;45,00;45,00;",
+        "",
+    ]))  # fmt: skip
+
+    page = new_page("en")
+    sign_in(page, finance)
+    page.get_by_role("link", name="Invoice files").click()
+    expect(page.get_by_role("table", name="Invoice files of every provider, newest first")).to_contain_text(
+        "No invoice files have been received yet."
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Import the file").click()  # nothing chosen
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Provider").select_option(label="Kotiapu Oy")
+    page.get_by_label("Invoice file").set_input_files(str(file))
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.get_by_test_id("sender")).to_have_text(f"From Kotiapu Oy, received by {finance.get_full_name()}")
+    expect(page.get_by_role("table", name="Lines that failed")).to_contain_text(
+        "The price 45.00 € is more than the agreed 40.00 € per unit."
+    )
+    assert_accessible(page)
+    page.get_by_role("link", name="Import another file").click()
+    expect(page.get_by_role("table", name="Invoice files of every provider, newest first")).to_contain_text("toimitus.csv")
+    assert_accessible(page)
+    assert Invoice.objects.get().total == Decimal("80.00")

@@ -1,6 +1,7 @@
 """Reads of budget accounts, always scoped by organiser. Every function here costs a fixed number of queries, however
 many clients, entries or invoices there are: the totals are read from the sub-accounts' stored totals, never summed
-from the entries, and the only aggregate over entries (``monthly_spending``) uses the (account, at) index."""
+from the entries, and the only aggregate over entries (the monthly sums of ``_activity_sql``) uses the (account, at)
+index."""
 
 import datetime as dt
 import functools
@@ -197,6 +198,8 @@ def client_with_account(client_id: int) -> tuple[Client | None, AccountOverview 
 
 @functools.cache
 def _client_with_account_sql_for(time_zone: str, vendor: str) -> tuple[str, tuple]:
+    """The statement and its month parameters, written once per process for each time zone and database, the two
+    things they depend on (through _activity_sql)."""
     empty_overview = "NULL, " * _ACTIVITY_START
     activity, month_params = _activity_sql(
         "(SELECT id FROM newest)", "(SELECT organiser_id FROM newest)", padding=empty_overview

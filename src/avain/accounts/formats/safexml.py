@@ -73,6 +73,20 @@ def schema(filename: str) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(SCHEMA_DIR / filename), allow="sandbox")
 
 
+@functools.cache
+def _compiled_schema(filename: str) -> etree.XMLSchema:
+    """The same vendored schema compiled by libxml2, loaded once per process (its includes are vendored too)."""
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / filename), etree.XMLParser(no_network=True, resolve_entities=False)))
+
+
+def passes_schema(root: etree._Element, filename: str) -> bool:
+    """Whether libxml2 finds the tree valid: a fast first check, about a hundred times faster than ``schema_errors``,
+    for reading many documents. Only its "valid" is relied on (a tree it finds valid is valid for ``schema_errors``
+    too: ``tests/formats/test_safexml.py`` checks that on mutated documents); where it finds faults, ``schema_errors``
+    lists them, as it reports each with its element."""
+    return _compiled_schema(filename).validate(root)
+
+
 def schema_errors(root: etree._Element, filename: str) -> list[xmlschema.XMLSchemaValidationError]:
     """Every schema violation in the tree (not just the first)."""
     # The tree is already parsed: the validator may open nothing (no xsi:schemaLocation, no includes from the data).

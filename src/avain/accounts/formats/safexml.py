@@ -7,6 +7,7 @@ Schemas are loaded from ``schemas/`` beside this file and may only refer to file
 """
 
 import functools
+import threading
 from pathlib import Path
 
 import xmlschema
@@ -73,10 +74,17 @@ def schema(filename: str) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(SCHEMA_DIR / filename), allow="sandbox")
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def _compiled_schema(filename: str) -> etree.XMLSchema:
-    """The same vendored schema compiled by libxml2, loaded once per process (its includes are vendored too)."""
-    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / filename), etree.XMLParser(no_network=True, resolve_entities=False)))
+    """The same vendored schema compiled by libxml2, once per thread (lxml does not promise that one compiled schema
+    may validate in several threads at once; compiling takes about 10 ms)."""
+    compiled = _per_thread.__dict__.setdefault("schemas", {})
+    if filename not in compiled:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        compiled[filename] = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / filename), parser))
+    return compiled[filename]
 
 
 def passes_schema(root: etree._Element, filename: str) -> bool:

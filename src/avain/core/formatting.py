@@ -36,7 +36,7 @@ class LocalFormats:
         decimal_sep = formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
         thousand_sep = formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
         # Python's "," format groups by threes; a language that groups otherwise uses Django's formatter.
-        self._separators = str.maketrans({",": thousand_sep, ".": decimal_sep}) if grouping == 3 else None
+        self._separators = (thousand_sep, decimal_sep) if grouping == 3 else None
         # Whole numbers are grouped (as in templates) only when the setting says so; amounts of money always are.
         self._group_integers = self._separators is not None and settings.USE_THOUSAND_SEPARATOR
         self._short_date = _date_pattern(formats.get_format("SHORT_DATE_FORMAT", language, use_l10n=True))
@@ -50,13 +50,20 @@ class LocalFormats:
         # Django's formatter shows less than a cent as zero (without a sign) and cuts further decimals off rather than
         # rounding them; money has no further decimals, but the text stays Django's for any Decimal.
         amount = amount.quantize(CENT, rounding=ROUND_DOWN) if abs(amount) >= CENT else Decimal(0)
-        return format(amount, ",.2f").translate(self._separators)
+        return self._localised(format(amount, ",.2f"))
 
     def integer(self, number: int) -> str:
         """A whole number as a template shows it (Django's ``localize``): 12 345 in Finnish."""
         if not self._group_integers or type(number) is not int:
             return formats.localize(number)
-        return format(number, ",").translate(self._separators)
+        return self._localised(format(number, ","))
+
+    def _localised(self, text: str) -> str:
+        """Python's separators (1,234.50) as the language's. Three replaces take half the time of one translate."""
+        thousand, decimal = self._separators
+        if thousand == "," and decimal == ".":
+            return text
+        return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousand)
 
     def euros(self, amount: Decimal | None) -> str:
         """As the ``euros`` filter: 1 234,50 € in Finnish."""

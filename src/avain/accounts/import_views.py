@@ -26,19 +26,9 @@ FINANCE = Role.FINANCE
 def upload(request):
     form = InvoiceFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
-        try:
-            import_file = imports.import_invoice_file(
-                provider=request.provider, filename=upload_file.name, data=form.content(), received_by=request.user
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if import_file.repeated:
-                messages.warning(
-                    request,
-                    _("You have sent this file before. Nothing was posted again; here is what became of it."),
-                )
+        repeated = _("You have sent this file before. Nothing was posted again; here is what became of it.")
+        import_file = _receive(request, form, request.provider, repeated)
+        if import_file is not None:
             return redirect("provider_import", import_file.pk)
     return render(
         request,
@@ -50,6 +40,24 @@ def upload(request):
             "optional_columns": imports.CSV_OPTIONAL_COLUMNS,
         },
     )
+
+
+def _receive(request, form, provider, repeated_text: str):
+    """Import the form's file for ``provider``, received by the signed-in user; None (with the reason on the form)
+    when the file is refused as a whole. A file sent before is not posted again, and ``repeated_text`` says so."""
+    try:
+        import_file = imports.import_invoice_file(
+            provider=provider,
+            filename=form.cleaned_data["file"].name,
+            data=form.content(),
+            received_by=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    if import_file.repeated:
+        messages.warning(request, repeated_text)
+    return import_file
 
 
 @provider_required
@@ -111,22 +119,9 @@ def staff_files(request):
     organiser_id = request.staff.organiser_id
     form = StaffInvoiceFileForm(request.POST or None, request.FILES or None, organiser_id=organiser_id)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
-        try:
-            import_file = imports.import_invoice_file(
-                provider=form.cleaned_data["provider"],
-                filename=upload_file.name,
-                data=form.content(),
-                received_by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if import_file.repeated:
-                messages.warning(
-                    request,
-                    _("This file has been imported before. Nothing was posted again; here is what became of it."),
-                )
+        repeated = _("This file has been imported before. Nothing was posted again; here is what became of it.")
+        import_file = _receive(request, form, form.cleaned_data["provider"], repeated)
+        if import_file is not None:
             return redirect("staff_invoice_file", import_file.pk)
     paginator = Paginator(imports.organiser_imports(organiser_id), 50)
     return render(
